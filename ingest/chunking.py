@@ -1,0 +1,161 @@
+"""Pure, sentence-aware chunking with exact character offsets.
+
+A chunk is always ``text[start:end]`` of the cleaned document, so a citation can point back into
+it. Sizes are counted with a token counter (tiktoken by default) and every chunk also has to fit
+the embedding model's own limit, measured with its tokenizer, so nothing is silently truncated.
+
+>>> text = "Haftar besieges Derna. The DMSC resists. Kobler objects."
+>>> [text[s:e] for s, e in split_sentences(text)]
+['Haftar besieges Derna.', 'The DMSC resists.', 'Kobler objects.']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+TokenCounter = Callable[[str], int]
+Span = tuple[int, int]
+
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "gen", "col", "lt", "sgt", "capt", "maj",
+    "gov", "sen", "rep", "rev", "hon", "pres", "no", "vs", "etc", "inc", "ltd", "co", "corp",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "e.g", "i.e", "u.s", "u.k", "u.n", "a.m", "p.m", "approx", "fig", "al",
+}  # fmt: skip
+# A sentence ends at . ! ? (and closing quotes/brackets) followed by space and a likely start.
+_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+
+
+def _is_abbreviation(word: str) -> bool:
+    w = word.lower().rstrip(".")
+    return w in _ABBREVIATIONS or (len(w) == 1 and w.isalpha())
+
+
+def _trim(text: str, start: int, end: int) -> Span | None:
+    seg = text[start:end]
+    lead = len(seg) - len(seg.lstrip())
+    tail = len(seg.rstrip())
+    return (start + lead, start + tail) if tail > lead else None
+
+
+def split_sentences(text: str) -> list[Span]:
+    """(start, end) of each sentence; a line break always ends one; no edge is whitespace.
+
+    >>> split_sentences("Dr. Smith left. He won.\\n\\nNew part")
+    [(0, 15), (16, 23), (25, 33)]
+    """
+    spans: list[Span] = []
+    for line in re.finditer(r"[^\n]+", text):
+        base, line_text = line.start(), line.group()
+        cuts = [0]
+        for match in _END.finditer(line_text):
+            word = _WORD_BEFORE.search(line_text[: match.start()])
+            if word and match.group().startswith(".") and _is_abbreviation(word.group(1)):
+                continue
+            cuts.append(match.end())
+        cuts.append(len(line_text))
+        for s, e in zip(cuts, cuts[1:], strict=False):
+            span = _trim(text, base + s, base + e)
+            if span:
+                spans.append(span)
+    return spans
+
+
+def _split_long(text: str, span: Span, limits: ChunkLimits) -> list[Span]:
+    """Cut one over-long sentence at word boundaries into pieces that each fit the limits."""
+    fits = limits.fits
+    start, end = span
+    words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+    pieces: list[Span] = []
+    i = 0
+    while i < len(words):
+        # every word is at least one token, so no piece has more words than max_tokens
+        lo, hi = i + 1, min(len(words), i + limits.max_tokens)
+        # the longest run of words from i that fits (binary search; a single word always goes)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if fits(text[words[i][0] : words[mid - 1][1]]):
+                lo = mid
+            else:
+                hi = mid - 1
+        j = max(lo, i + 1)
+        if j == i + 1 and not fits(text[words[i][0] : words[i][1]]):
+            pieces.extend(_split_chars(text, words[i], fits))
+        else:
+            pieces.append((words[i][0], words[j - 1][1]))
+        i = j
+    return pieces
+
+
+def _split_chars(text: str, span: Span, fits: Callable[[str], bool]) -> list[Span]:
+    """Last resort for a "word" too long to embed (a URL, a base64 blob): fixed slices."""
+    start, end = span
+    size = max(1, end - start)
+    while size > 1 and not fits(text[start : start + size]):
+        size //= 2
+    return [(s, min(s + size, end)) for s in range(start, end, size)]
+
+
+@dataclass(frozen=True)
+class ChunkLimits:
+    max_tokens: int
+    """Target size, counted with ``count``."""
+    overlap_tokens: int
+    count: TokenCounter
+    hard_count: TokenCounter | None = None
+    """The embedding model's own count (no special tokens); a chunk must stay within ``hard_max``."""
+    hard_max: int = 254
+
+    def fits(self, piece: str) -> bool:
+        if self.count(piece) > self.max_tokens:
+            return False
+        return self.hard_count is None or self.hard_count(piece) <= self.hard_max
+
+
+def chunk_spans(text: str, limits: ChunkLimits) -> list[Span]:
+    """Pack whole sentences into chunks of at most ``max_tokens``; carry trailing sentences of
+    up to ``overlap_tokens`` into the next chunk. Spans are contiguous slices of ``text``.
+
+    >>> lim = ChunkLimits(max_tokens=6, overlap_tokens=0, count=lambda s: len(s.split()))
+    >>> t = "One two three. Four five six. Seven."
+    >>> [t[s:e] for s, e in chunk_spans(t, lim)]
+    ['One two three. Four five six.', 'Seven.']
+    """
+    units: list[Span] = []
+    for span in split_sentences(text):
+        if limits.fits(text[span[0] : span[1]]):
+            units.append(span)
+        else:
+            units.extend(_split_long(text, span, limits))
+    # Per-sentence counts make packing linear; each finished chunk is then checked exactly.
+    soft = [limits.count(text[s:e]) for s, e in units]
+    hard = [limits.hard_count(text[s:e]) for s, e in units] if limits.hard_count else None
+
+    chunks: list[Span] = []
+    i, last_j = 0, 0
+    while i < len(units):
+        j, total, htotal = i + 1, soft[i], hard[i] if hard else 0
+        while j < len(units) and total + soft[j] <= limits.max_tokens and (
+            hard is None or htotal + hard[j] <= limits.hard_max
+        ):
+            total += soft[j]
+            htotal += hard[j] if hard else 0
+            j += 1
+        while j > i + 1 and not limits.fits(text[units[i][0] : units[j - 1][1]]):
+            j -= 1
+        if j <= last_j:  # the overlap crowded out every new sentence: start afresh without it
+            i = last_j
+            continue
+        chunks.append((units[i][0], units[j - 1][1]))
+        last_j = j
+        if j >= len(units):
+            break
+        k, carried = j, 0
+        while k - 1 > i and carried + soft[k - 1] <= limits.overlap_tokens:
+            carried += soft[k - 1]
+            k -= 1
+        i = k
+    return chunks

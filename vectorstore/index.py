@@ -1,0 +1,285 @@
+"""The index: Chroma chunks, langchain's record manager, the document store and BM25, kept in step.
+
+Writes go through langchain's indexing API (``index()`` with incremental cleanup keyed on the
+chunk's ``source``), so a changed document's stale chunks are removed and an unchanged chunk is
+never embedded twice. One writer at a time holds ``data_dir/.write.lock``.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.documents import Document
+
+from vectorstore.bm25 import Bm25Index
+from vectorstore.client import make_client
+from vectorstore.docstore import DocStore, StoredDocument
+from vectorstore.embeddings import SentenceEmbeddings
+from vectorstore.errors import IndexBusyError, StoreUnavailableError
+from vectorstore.settings import Settings
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as stored: its text is ``document.text[start:end]``."""
+
+    id: str
+    source: str
+    title: str
+    text: str
+    chunk: int
+    start: int
+    end: int
+    page: int | None = None
+
+    @classmethod
+    def from_chroma(cls, id_: str, text: str, meta: dict[str, Any]) -> StoredChunk:
+        page = meta.get("page")
+        return cls(
+            id=id_,
+            source=str(meta["source"]),
+            title=str(meta.get("title", "")),
+            text=text,
+            chunk=int(meta.get("chunk", 0)),
+            start=int(meta.get("start", 0)),
+            end=int(meta.get("end", 0)),
+            page=int(page) if page is not None else None,
+        )
+
+
+class Index:
+    """Everything stored for one data dir. Pass ``client`` or ``embeddings`` to share them."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        client: Any = None,
+        embeddings: SentenceEmbeddings | None = None,
+    ) -> None:
+        from langchain_chroma import Chroma
+        from langchain_classic.indexes import SQLRecordManager
+
+        self.settings = settings
+        self.data_dir = settings.data_dir
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._embeddings = embeddings
+        self.client = client or make_client(settings.store_dir, settings.chroma_url)
+        try:
+            self.chroma = Chroma(
+                client=self.client,
+                collection_name=settings.collection,
+                embedding_function=_LazyEmbeddings(self),
+                collection_configuration={"hnsw": {"space": "cosine"}},
+            )
+        except Exception as exc:
+            raise StoreUnavailableError(
+                f"Cannot open the Chroma collection {settings.collection!r}: {exc}"
+            ) from exc
+        where = settings.chroma_url or "embedded"
+        self.records = SQLRecordManager(
+            f"chroma/{where}/{settings.collection}",
+            db_url=f"sqlite:///{(self.data_dir / 'records.sqlite').resolve()}",
+        )
+        self.records.create_schema()
+        self.docs = DocStore(self.data_dir / "documents.sqlite")
+        self._bm25: Bm25Index | None = None
+        self._bm25_lock = threading.Lock()
+
+    # -- parts -------------------------------------------------------------------------------
+    @property
+    def embeddings(self) -> SentenceEmbeddings:
+        if self._embeddings is None:
+            self._embeddings = SentenceEmbeddings.from_settings(self.settings.embedding)
+        return self._embeddings
+
+    @property
+    def collection(self) -> Any:
+        return self.chroma._collection
+
+    # -- writing -----------------------------------------------------------------------------
+    @contextmanager
+    def write_lock(self, wait_s: float = 30.0) -> Iterator[None]:
+        """Hold the data dir's writer lock, waiting up to ``wait_s`` for another writer."""
+        path = self.data_dir / ".write.lock"
+        with open(path, "a+") as handle:
+            deadline = time.monotonic() + wait_s
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise
+                    if time.monotonic() >= deadline:
+                        handle.seek(0)
+                        holder = handle.read().strip() or "another process"
+                        raise IndexBusyError(
+                            f"Another ingest ({holder}) is writing to {self.data_dir}. "
+                            "Wait for it to finish and run the command again."
+                        ) from None
+                    time.sleep(0.2)
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()}")
+            handle.flush()
+            try:
+                yield
+            finally:
+                handle.seek(0)
+                handle.truncate()
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def write_chunks(self, chunks: Sequence[Document]) -> dict[str, int]:
+        """Index whole documents' chunks; stale chunks of the same sources are deleted.
+
+        All chunks of a source must be in ``chunks``: incremental cleanup runs per call.
+        """
+        from langchain_core.indexing import index
+
+        if not chunks:
+            return {"num_added": 0, "num_updated": 0, "num_skipped": 0, "num_deleted": 0}
+        result = index(
+            list(chunks),
+            self.records,
+            self.chroma,
+            cleanup="incremental",
+            source_id_key="source",
+            batch_size=len(chunks),  # one batch, so cleanup never splits a source
+            key_encoder="sha256",
+        )
+        return dict(result)
+
+    def delete_source(self, source: str) -> int:
+        """Remove every chunk of ``source``, even ones the record manager never saw."""
+        keys = self.records.list_keys(group_ids=[source])
+        if keys:
+            self.chroma.delete(ids=keys)
+        # A crash between Chroma's write and the record manager's can leave unrecorded chunks.
+        self.collection.delete(where={"source": source})
+        if keys:
+            self.records.delete_keys(keys)
+        self.docs.remove(source)
+        return len(keys)
+
+    # -- reading -----------------------------------------------------------------------------
+    def chunk_count(self) -> int:
+        return int(self.collection.count())
+
+    def get_chunks(self, ids: Sequence[str]) -> list[StoredChunk]:
+        if not ids:
+            return []
+        got = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
+        by_id = {
+            i: StoredChunk.from_chroma(i, d, m)
+            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        }
+        return [by_id[i] for i in ids if i in by_id]
+
+    def all_chunks(self, page: int = 5000) -> Iterator[StoredChunk]:
+        offset = 0
+        while True:
+            got = self.collection.get(
+                include=["documents", "metadatas"], limit=page, offset=offset
+            )
+            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                yield StoredChunk.from_chroma(i, d, m)
+            if len(got["ids"]) < page:
+                return
+            offset += page
+
+    def dense_search(
+        self, vector: Sequence[float], k: int, sources: Sequence[str] | None = None
+    ) -> list[tuple[StoredChunk, float]]:
+        """Nearest chunks to a query vector with cosine similarity, best first."""
+        n = self.chunk_count()
+        if n == 0:
+            return []
+        where = _source_filter(sources)
+        got = self.collection.query(
+            query_embeddings=[list(vector)],
+            n_results=min(k, n),
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            (StoredChunk.from_chroma(i, d, m), 1.0 - float(dist))
+            for i, d, m, dist in zip(
+                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0],
+                strict=True,
+            )
+        ]
+
+    def bm25(self) -> Bm25Index:
+        """The keyword index, loaded from disk or rebuilt when the store has moved on."""
+        generation = self.docs.generation()
+        with self._bm25_lock:
+            if self._bm25 is not None and self._bm25.generation == generation:
+                return self._bm25
+            loaded = Bm25Index.load(self.data_dir / "bm25")
+            if loaded is None or loaded.generation != generation:
+                loaded = self._build_bm25(generation)
+            self._bm25 = loaded
+            return loaded
+
+    def refresh_bm25(self) -> None:
+        """Rebuild and save the keyword index for the current contents (called after ingest)."""
+        with self._bm25_lock:
+            self._bm25 = self._build_bm25(self.docs.generation())
+
+    def _build_bm25(self, generation: int) -> Bm25Index:
+        ids, texts = [], []
+        for chunk in self.all_chunks():
+            ids.append(chunk.id)
+            texts.append(f"{chunk.title}\n{chunk.text}")
+        built = Bm25Index.build(ids, texts, generation)
+        try:
+            built.save(self.data_dir / "bm25")
+        except OSError:
+            pass  # a read-only data dir still searches, from memory
+        return built
+
+    def document(self, source: str) -> StoredDocument | None:
+        return self.docs.get(source)
+
+    def stats(self) -> dict[str, Any]:
+        """Counts that are equal whenever the index contents are equal."""
+        return {
+            "documents": self.docs.count(),
+            "chunks": self.chunk_count(),
+            "data_dir": str(self.data_dir),
+            "store": self.settings.chroma_url or "embedded",
+            "collection": self.settings.collection,
+        }
+
+    def close(self) -> None:
+        self.docs.close()
+
+
+def _source_filter(sources: Sequence[str] | None) -> dict[str, Any] | None:
+    if not sources:
+        return None
+    if len(sources) == 1:
+        return {"source": sources[0]}
+    return {"source": {"$in": list(sources)}}
+
+
+class _LazyEmbeddings(SentenceEmbeddings):
+    """Loads the model on first use, so opening an index to read stats costs nothing."""
+
+    def __init__(self, owner: Index) -> None:  # noqa: D107 - no super().__init__: nothing eager
+        self._owner = owner
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._owner.embeddings.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._owner.embeddings.embed_query(text)
