@@ -1,0 +1,18 @@
+"""Question (+ history) -> retrieval -> answer with citations. The public API and CLI."""
+
+from assistant.api import Assistant
+from assistant.types import Answer, Citation, Passage
+from ingest.report import IngestReport
+from vectorstore.errors import AssistantError
+from vectorstore.settings import Settings, load_settings
+
+__all__ = [
+    "Answer",
+    "Assistant",
+    "AssistantError",
+    "Citation",
+    "IngestReport",
+    "Passage",
+    "Settings",
+    "load_settings",
+]

@@ -1,0 +1,65 @@
+"""Typed results passed between layers and returned to users."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from vectorstore.index import StoredChunk
+
+Role = Literal["user", "assistant"]
+History = list[dict[str, str]]
+"""Earlier turns: ``[{"role": "user" | "assistant", "content": "..."}]``."""
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its fused score and where each retriever ranked it (1 = best)."""
+
+    chunk: StoredChunk
+    score: float
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+    similarity: float | None = None
+    """Cosine similarity of the chunk to the query, when dense search found it."""
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One numbered source: ``quote == document.text[start:end]`` of the cited document."""
+
+    n: int
+    source: str
+    title: str
+    quote: str
+    start: int
+    end: int
+    score: float
+    page: int | None = None
+
+
+@dataclass
+class Answer:
+    text: str
+    """The answer, with inline markers ``[1]``, ``[2]`` matching ``citations[i].n``."""
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+    question: str = ""
+    mode: str = "extractive"
+    search_query: str = ""
+    """What was actually searched (the question, rewritten with context for follow-ups)."""
+    passages: list[Passage] = field(default_factory=list)
+    unsupported: list[str] = field(default_factory=list)
+    """LLM sentences dropped because the cited passage does not support them."""
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``python -m assistant ask --json`` and the web API."""
+        return {
+            "answer": self.text,
+            "refused": self.refused,
+            "citations": [asdict(c) for c in self.citations],
+            "mode": self.mode,
+            "search_query": self.search_query,
+            "unsupported": list(self.unsupported),
+        }
