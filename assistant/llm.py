@@ -1,0 +1,445 @@
+"""The LLM answerer and the condense-question step, through langchain chat models.
+
+Two backends, chosen by settings:
+
+* ``ASSISTANT_LLM_GGUF``: a local GGUF file run in-process by llama-cpp-python (two threads,
+  temperature 0; the model is loaded once per process and shared).
+* ``ASSISTANT_LLM_BASE_URL``: any OpenAI-compatible server (vLLM, llama.cpp server, Ollama,
+  OpenAI) through ``langchain_openai.ChatOpenAI``; ``ASSISTANT_LLM_MODEL`` names the model
+  (unset: the server's first listed model) and ``ASSISTANT_LLM_API_KEY`` is sent if given.
+
+The answerer packs the passages into the token budget, streams the model's tokens, then keeps
+only what the cited passages support (:mod:`assistant.grounding`); when nothing survives, the
+fallback (extractive) answer is given instead.
+
+>>> from assistant.llm import make_llm_answerer  # doctest: +SKIP
+>>> answerer = make_llm_answerer(settings, fallback=extractive)  # doctest: +SKIP
+>>> for part in answerer.stream("Why does Haftar target the DMSC?", passages): ...  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import ConfigDict
+
+from assistant.answerer import Answerer, final_answer
+from assistant.grounding import (
+    EmbedFn,
+    PackedPassage,
+    TokenCounter,
+    format_passages,
+    ground,
+    pack_context,
+)
+from assistant.types import Answer, History, Passage
+from prompts import render
+from vectorstore.errors import AssistantError, LLMUnavailableError, MissingExtraError
+from vectorstore.settings import Settings
+
+__all__ = [
+    "LLMAnswerer",
+    "LlamaCppChat",
+    "answer_messages",
+    "chat_model",
+    "clean_condensed",
+    "condense_question",
+    "make_llm_answerer",
+]
+
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+"""Used only for api.openai.com when ``ASSISTANT_LLM_MODEL`` is unset."""
+ANSWER_MAX_TOKENS = 384
+CONDENSE_MAX_TOKENS = 64
+CONNECT_TIMEOUT_S = 5.0
+READ_TIMEOUT_S = 120.0
+"""Longest wait for the first token or between two tokens (a CPU server reading a long prompt)."""
+GGUF_THREADS = 2
+HISTORY_TURNS = 6
+"""Earlier turns shown to the condense step."""
+
+
+# --------------------------------------------------------------------------------------------
+# Chat models
+
+
+def chat_model(settings: Settings, *, max_tokens: int = ANSWER_MAX_TOKENS) -> BaseChatModel:
+    """The configured langchain chat model; a GGUF file wins over a server URL."""
+    if settings.llm_gguf:
+        return _gguf_chat(settings, max_tokens)
+    if settings.llm_base_url:
+        return _openai_chat(settings, max_tokens)
+    raise LLMUnavailableError(
+        "No language model is configured. Set ASSISTANT_LLM_BASE_URL to an OpenAI-compatible "
+        "server (and ASSISTANT_LLM_MODEL), or ASSISTANT_LLM_GGUF to a local .gguf file."
+    )
+
+
+def _openai_chat(settings: Settings, max_tokens: int) -> BaseChatModel:
+    import httpx
+    from langchain_openai import ChatOpenAI
+
+    base_url = str(settings.llm_base_url).rstrip("/")
+    api_key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
+    is_openai = "api.openai.com" in base_url
+    return ChatOpenAI(
+        base_url=base_url,
+        model=resolve_model(settings),
+        api_key=api_key,  # type: ignore[arg-type]
+        temperature=0,
+        max_completion_tokens=max_tokens,  # what OpenAI reads ...
+        # ... which llama.cpp's server and older Ollama ignore; they read max_tokens
+        extra_body=None if is_openai else {"max_tokens": max_tokens},
+        streaming=True,
+        timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
+        max_retries=1,
+    )
+
+
+def resolve_model(settings: Settings) -> str:
+    """``ASSISTANT_LLM_MODEL``, else the server's first listed model (``GET /models``)."""
+    if settings.llm_model:
+        return settings.llm_model
+    base_url = str(settings.llm_base_url or "").rstrip("/")
+    if "api.openai.com" in base_url:
+        return DEFAULT_OPENAI_MODEL
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
+    return _first_served_model(base_url, key)
+
+
+@lru_cache(maxsize=8)
+def _first_served_model(base_url: str, api_key: str) -> str:
+    import openai
+
+    try:
+        client = openai.OpenAI(base_url=base_url, api_key=api_key, timeout=5.0, max_retries=0)
+        ids = [m.id for m in client.models.list()]
+    except openai.OpenAIError:
+        # not cached as a real answer: the chat call reports the unreachable server clearly
+        _first_served_model.cache_clear()
+        return "default"
+    return ids[0] if ids else "default"
+
+
+def _gguf_chat(settings: Settings, max_tokens: int) -> BaseChatModel:
+    path = Path(str(settings.llm_gguf)).expanduser()
+    n_ctx = max(4096, 2 * settings.answer.context_tokens + 1024)  # cl100k undercounts most vocabs
+    llama, lock = _load_gguf(str(path), n_ctx)
+    return LlamaCppChat(llama=llama, lock=lock, max_tokens=max_tokens)
+
+
+@lru_cache(maxsize=2)
+def _load_gguf(path: str, n_ctx: int) -> tuple[Any, threading.Lock]:
+    try:
+        from llama_cpp import Llama
+    except ImportError:
+        raise MissingExtraError("llama-cpp-python", "llamacpp") from None
+    if not Path(path).is_file():
+        raise LLMUnavailableError(
+            f"The model file {path} does not exist. Check ASSISTANT_LLM_GGUF: it must point to "
+            "a .gguf file."
+        )
+    try:
+        llama = Llama(
+            model_path=path,
+            n_ctx=n_ctx,
+            n_threads=GGUF_THREADS,
+            n_threads_batch=GGUF_THREADS,
+            n_batch=512,
+            seed=0,
+            verbose=False,
+        )
+    except (ValueError, RuntimeError, OSError) as e:
+        raise LLMUnavailableError(
+            f"Could not load the model file {path} ({e}). Check that ASSISTANT_LLM_GGUF points "
+            "to a complete GGUF file that this llama-cpp-python version supports."
+        ) from None
+    # one Llama context cannot serve two generations at once
+    return llama, threading.Lock()
+
+
+class LlamaCppChat(BaseChatModel):
+    """A thin langchain chat model over an already loaded ``llama_cpp.Llama``.
+
+    langchain_community's ChatLlamaCpp loads the file itself and forces settings
+    (``rope_freq_base=10000``, ``n_batch=8``) that are wrong or slow for current models.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    llama: Any
+    lock: Any
+    max_tokens: int = ANSWER_MAX_TOKENS
+    temperature: float = 0.0
+
+    @property
+    def _llm_type(self) -> str:
+        return "llama-cpp-python"
+
+    def _request(self, messages: list[BaseMessage], stop: list[str] | None) -> dict[str, Any]:
+        roles = {"system": "system", "human": "user", "ai": "assistant"}
+        return {
+            "messages": [{"role": roles.get(m.type, "user"), "content": m.text} for m in messages],
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+            "stop": stop,
+        }
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        with self.lock:
+            out = self.llama.create_chat_completion(**self._request(messages, stop))
+        content = out["choices"][0]["message"].get("content") or ""
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=content))])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        with self.lock:
+            parts = self.llama.create_chat_completion(**self._request(messages, stop), stream=True)
+            for part in parts:
+                piece = (part["choices"] or [{}])[0].get("delta", {}).get("content")
+                if piece:
+                    chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
+                    if run_manager is not None:
+                        run_manager.on_llm_new_token(piece, chunk=chunk)
+                    yield chunk
+
+
+def _failure(error: Exception, settings: Settings) -> LLMUnavailableError:
+    """The error worded for the user: what failed and which setting to check."""
+    if settings.llm_gguf:
+        return LLMUnavailableError(
+            f"The local model {settings.llm_gguf} failed while answering ({error}). Check "
+            "ASSISTANT_LLM_GGUF, or shorten answer.context_tokens if the prompt is too long."
+        )
+    url, model = settings.llm_base_url, settings.llm_model or "(the server's default)"
+    try:
+        import openai
+    except ImportError:  # pragma: no cover - langchain-openai depends on it
+        openai = None  # type: ignore[assignment]
+    if openai is not None and isinstance(error, openai.AuthenticationError):
+        return LLMUnavailableError(
+            f"The language model server at {url} refused the API key. Check ASSISTANT_LLM_API_KEY."
+        )
+    if openai is not None and isinstance(error, openai.NotFoundError):
+        return LLMUnavailableError(
+            f"The language model server at {url} does not know the model {model} or the path. "
+            "Check ASSISTANT_LLM_MODEL, and that ASSISTANT_LLM_BASE_URL ends in /v1."
+        )
+    if openai is not None and isinstance(error, openai.APITimeoutError):
+        return LLMUnavailableError(
+            f"The language model server at {url} did not answer within {READ_TIMEOUT_S:.0f} s "
+            f"(model {model}). Check that it is running and not overloaded."
+        )
+    if openai is not None and isinstance(error, openai.APIStatusError):
+        return LLMUnavailableError(
+            f"The language model server at {url} answered with an error "
+            f"({error.status_code}) for model {model}. Check ASSISTANT_LLM_MODEL and the "
+            "server's log."
+        )
+    return LLMUnavailableError(
+        f"Cannot reach the language model server at {url} (model {model}). Check that it is "
+        "running and that ASSISTANT_LLM_BASE_URL is right (it usually ends in /v1)."
+    )
+
+
+def _is_backend_error(error: Exception) -> bool:
+    if isinstance(error, AssistantError):
+        return False
+    try:
+        import openai
+
+        if isinstance(error, openai.OpenAIError):
+            return True
+    except ImportError:  # pragma: no cover
+        pass
+    return isinstance(error, (OSError, ValueError, RuntimeError))
+
+
+def stream_text(
+    model: BaseChatModel, messages: list[BaseMessage], settings: Settings
+) -> Iterator[str]:
+    """The model's reply piece by piece; backend failures become :class:`LLMUnavailableError`."""
+    try:
+        for chunk in model.stream(messages):
+            piece = chunk.text
+            if piece:
+                yield str(piece)
+    except Exception as e:
+        if _is_backend_error(e):
+            raise _failure(e, settings) from e
+        raise
+
+
+# --------------------------------------------------------------------------------------------
+# Answering
+
+
+def answer_messages(question: str, packed: Sequence[PackedPassage]) -> list[BaseMessage]:
+    """System rules, then the fenced passages and the question."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    return [
+        SystemMessage(render("answer_system")),
+        HumanMessage(render("answer_user", passages=format_passages(packed), question=question)),
+    ]
+
+
+class LLMAnswerer:
+    """Answers from the passages with a chat model, keeping only supported sentences.
+
+    ``model`` replaces the configured chat model (any langchain chat model); ``embed`` adds
+    embedding similarity to the support check; ``count`` counts the context budget.
+    """
+
+    name = "llm"
+
+    def __init__(
+        self,
+        settings: Settings,
+        fallback: Answerer,
+        *,
+        model: BaseChatModel | None = None,
+        embed: EmbedFn | None = None,
+        count: TokenCounter | None = None,
+    ) -> None:
+        self.settings = settings
+        self.fallback = fallback
+        self.embed = embed
+        self._model = model
+        self._count = count
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> BaseChatModel:
+        """The chat model, built (and a GGUF file loaded) on first use."""
+        with self._lock:
+            if self._model is None:
+                self._model = chat_model(self.settings, max_tokens=ANSWER_MAX_TOKENS)
+            return self._model
+
+    def pack(self, passages: Sequence[Passage]) -> list[PackedPassage]:
+        if self._count is None:
+            from ingest.pipeline import count_tokens
+
+            self._count = count_tokens
+        return pack_context(passages, self.settings.answer.context_tokens, self._count)
+
+    def stream(
+        self, question: str, passages: list[Passage], history: History | None = None
+    ) -> Iterator[str | Answer]:
+        started = time.perf_counter()
+        packed = self.pack(passages)
+        if not packed:
+            yield self._fall_back(question, passages, history, [])
+            return
+        text = ""
+        for piece in stream_text(self.model, answer_messages(question, packed), self.settings):
+            text += piece
+            yield text
+        checked = ground(text, packed, embed=self.embed)
+        if checked.refused or checked.supported:
+            yield Answer(
+                text=checked.text,
+                refused=checked.refused,
+                citations=checked.citations,
+                question=question,
+                mode=self.name,
+                passages=list(passages),
+                unsupported=checked.unsupported,
+                seconds=round(time.perf_counter() - started, 3),
+            )
+        else:
+            yield self._fall_back(question, passages, history, checked.unsupported)
+
+    def _fall_back(
+        self,
+        question: str,
+        passages: list[Passage],
+        history: History | None,
+        unsupported: list[str],
+    ) -> Answer:
+        answer = final_answer(self.fallback.stream(question, passages, history))
+        answer.unsupported = [*unsupported, *answer.unsupported]
+        return answer
+
+
+def make_llm_answerer(settings: Settings, fallback: Answerer) -> Answerer:
+    """The LLM answerer for ``settings``; nothing is loaded or contacted until the first answer."""
+    if not settings.llm_configured:
+        chat_model(settings)  # raises the "not configured" error
+    return LLMAnswerer(settings, fallback)
+
+
+# --------------------------------------------------------------------------------------------
+# Follow-up questions
+
+_LEAD = re.compile(r"^(?:standalone question|rewritten question|question)\s*:\s*", re.IGNORECASE)
+
+
+def clean_condensed(reply: str, question: str) -> str:
+    """The rewritten question from a model reply, or ``question`` when the reply is unusable.
+
+    >>> clean_condensed('Standalone question: "Why is Haftar besieging Derna?"\\nBecause', "Why?")
+    'Why is Haftar besieging Derna?'
+    >>> clean_condensed("", "Why?")
+    'Why?'
+    """
+    lines = [line.strip() for line in reply.strip().splitlines() if line.strip()]
+    if not lines:
+        return question
+    text = _LEAD.sub("", lines[0]).strip().strip("*\"'“”` ").strip()
+    if not text or len(text) > max(300, 3 * len(question)):
+        return question
+    return text
+
+
+def _transcript(history: History) -> str:
+    lines = []
+    for turn in history[-HISTORY_TURNS:]:
+        who = "User" if turn.get("role") == "user" else "Assistant"
+        content = " ".join(str(turn.get("content", "")).split())
+        lines.append(f"{who}: {content[:600]}")
+    return "\n".join(lines)
+
+
+def condense_question(
+    settings: Settings,
+    question: str,
+    history: list[dict[str, str]],
+    *,
+    model: BaseChatModel | None = None,
+) -> str:
+    """A follow-up rewritten into a standalone question; unchanged when there is no history.
+
+    >>> condense_question(Settings(), "Who besieges Derna?", [])
+    'Who besieges Derna?'
+    """
+    if not history:
+        return question
+    from langchain_core.messages import HumanMessage
+
+    prompt = render("condense", history=_transcript(history), question=question.strip())
+    chat = model or chat_model(settings, max_tokens=CONDENSE_MAX_TOKENS)
+    reply = "".join(stream_text(chat, [HumanMessage(prompt)], settings))
+    return clean_condensed(reply, question)
