@@ -363,23 +363,20 @@ def ground(
     ('Kobler objects to bombing [1].', ['Haftar is 90.'], ('Kobler objects to the bombing.', 123))
     """
     by_n = {p.n: p for p in packed}
-    kept: list[tuple[str, list[int]]] = []
+    kept: list[tuple[str, list[tuple[PackedPassage, Support]]]] = []
     unsupported: list[str] = []
     refusals = 0
-    numbering: dict[tuple[int, Span], int] = {}
-    citations: list[Citation] = []
-    seen_claims: set[frozenset[str]] = set()
 
     for raw in split_answer(answer):
         claim = strip_markers(raw)
-        if not words(claim):
-            continue  # "Yes.", "[1]", stray punctuation: nothing to check or keep
         if is_refusal(claim):
             refusals += 1
             kept.append((claim, []))
             continue
         key = words(claim)
-        if key in seen_claims:
+        if not key:
+            continue  # "Yes.", "[1]", stray punctuation: nothing to check or keep
+        if any(key == words(c) for c, _ in kept):
             continue  # small models repeat themselves
         cited = [n for n in dict.fromkeys(parse_markers(raw)) if n in by_n]
         found: list[tuple[PackedPassage, Support]] = []
@@ -396,22 +393,34 @@ def ground(
             ]
             if others:
                 found = [max(others, key=lambda ps: ps[1].score)]
-        if not found:
+        if found:
+            kept.append((claim, found))
+        else:
             unsupported.append(claim)
-            continue
-        seen_claims.add(key)
-        numbers: list[int] = []
-        for p, s in found:
-            k = numbering.get((p.n, s.span))
-            if k is None:
-                k = numbering[(p.n, s.span)] = len(numbering) + 1
-                citations.append(cite(k, p.passage, s.span[0], s.span[1]))
-            if k not in numbers:
-                numbers.append(k)
-        kept.append((claim, numbers))
 
-    if not citations:
+    # a heading-like fragment ("Martin Kobler") that a fuller kept sentence repeats goes
+    claim_words = [words(c) for c, _ in kept]
+    kept = [
+        (c, found)
+        for i, (c, found) in enumerate(kept)
+        if not any(claim_words[i] < other for other in claim_words)
+    ]
+    if not any(found for _, found in kept):
         refused = refusals > 0
         return Grounded(REFUSAL if refused else "", [], unsupported, refused)
-    text = " ".join(_with_markers(c, ns) if ns else c for c, ns in kept)
-    return Grounded(text, citations, unsupported, refused=False)
+
+    # one citation per distinct quoted sentence, numbered in order of first appearance
+    numbering: dict[tuple[int, Span], int] = {}
+    citations: list[Citation] = []
+    sentences: list[str] = []
+    for claim, found in kept:
+        numbers: list[int] = []
+        for p, sup in found:
+            k = numbering.get((p.n, sup.span))
+            if k is None:
+                k = numbering[(p.n, sup.span)] = len(numbering) + 1
+                citations.append(cite(k, p.passage, sup.span[0], sup.span[1]))
+            if k not in numbers:
+                numbers.append(k)
+        sentences.append(_with_markers(claim, numbers) if numbers else claim)
+    return Grounded(" ".join(sentences), citations, unsupported, refused=False)
