@@ -1,0 +1,38 @@
+"""Start the web chat: ``python app.py [ARTICLES_DIR]`` (or ``make run``).
+
+Wiring only; the app itself is :mod:`assistant.webui`. Listens on 127.0.0.1:7860 by default
+(``GRADIO_SERVER_PORT`` changes the port); ``ASSISTANT_AUTH=user:password`` asks for a login.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from assistant import Assistant, AssistantError, load_settings
+from assistant.webui import build_app, launch_options
+
+
+def main(argv: list[str]) -> int:
+    articles = Path(argv[0] if argv else "data/articles")
+    settings = load_settings()
+    try:
+        assistant = Assistant(settings=settings)
+        if assistant.stats()["documents"] == 0 and articles.is_dir():
+            print(f"First start: indexing {articles} ...", flush=True)
+            report = assistant.ingest([articles])
+            print(f"Indexed {report.added} articles, {len(report.failed)} failed.", flush=True)
+        options = launch_options(settings)
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    app = build_app(assistant, articles_dir=articles)
+    app.queue(
+        default_concurrency_limit=settings.web.concurrency_limit, max_size=settings.web.max_queue
+    )
+    app.launch(**options)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
