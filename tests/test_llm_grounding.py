@@ -6,6 +6,7 @@ Fake passages are cut from the sample article; the chat model is langchain's scr
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -384,7 +385,7 @@ def test_answerer_streams_then_grounds(document: str, passages: list[Passage]) -
     answerer = LLMAnswerer(Settings(), fallback, model=scripted(reply))
     partials, answer = run(answerer, passages)
     assert len(partials) > 1 and partials[-1] == reply
-    assert all(b.startswith(a) for a, b in zip(partials, partials[1:], strict=False))
+    assert all(b.startswith(a) for a, b in pairwise(partials))
     assert answer.mode == "llm" and not answer.refused and fallback.calls == 0
     assert answer.text == "Haftar considers them to be associated with Al Qaeda [1]."
     assert answer.unsupported == ["He is 99."]
