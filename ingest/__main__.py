@@ -62,16 +62,21 @@ def progress_bar(console: Console, enabled: bool) -> Iterator[ProgressFn]:
 
         def update(p: IngestProgress) -> None:
             bar.update(
-                task, completed=p.files_done, total=p.files_total, chunks=p.chunks_written,
+                task,
+                completed=p.files_done,
+                total=p.files_total,
+                chunks=p.chunks_written,
                 current=Path(p.current).name[-40:],
             )
 
         yield update
 
 
-def run_once(index: Index, paths: Sequence[str], console: Console, as_json: bool) -> int:
+def run_once(
+    index: Index, paths: Sequence[str], console: Console, as_json: bool, wait_s: float = 30.0
+) -> int:
     with progress_bar(console, enabled=not as_json) as update:
-        report = ingest_paths(paths, index, progress=update)
+        report = ingest_paths(paths, index, progress=update, lock_wait_s=wait_s)
     stats = index.stats()
     if as_json:
         print(json.dumps({"report": report.as_dict(), "stats": stats}, indent=2))
@@ -89,21 +94,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         "replaced, removed ones deleted. Run it again whenever the folder changes.",
     )
     parser.add_argument("paths", nargs="+", help="folders or files of .txt .md .html .pdf")
-    parser.add_argument("--data-dir", help="index location (default: $ASSISTANT_DATA_DIR or data/index)")
+    parser.add_argument(
+        "--data-dir", help="index location (default: $ASSISTANT_DATA_DIR or data/index)"
+    )
     parser.add_argument("--watch", action="store_true", help="keep running; re-ingest on changes")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long to wait for another ingest of the same data dir (default 30)",
+    )
     args = parser.parse_args(argv)
     console = Console(stderr=args.json)
     try:
         index = Index(load_settings(data_dir=args.data_dir))
-        code = run_once(index, args.paths, console, args.json)
+        code = run_once(index, args.paths, console, args.json, args.wait)
         if not args.watch:
             return code
         from watchfiles import watch
 
         console.print(f"[dim]watching {', '.join(args.paths)} (Ctrl+C to stop)[/dim]")
         for _changes in watch(*args.paths, debounce=1500, raise_interrupt=False):
-            code = run_once(index, args.paths, console, args.json)
+            code = run_once(index, args.paths, console, args.json, args.wait)
         return code
     except AssistantError as exc:
         console.print(f"[red]error:[/red] {exc}")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 
 TokenCounter = Callable[[str], int]
 Span = tuple[int, int]
@@ -57,7 +58,7 @@ def split_sentences(text: str) -> list[Span]:
                 continue
             cuts.append(match.end())
         cuts.append(len(line_text))
-        for s, e in zip(cuts, cuts[1:], strict=False):
+        for s, e in pairwise(cuts):
             span = _trim(text, base + s, base + e)
             if span:
                 spans.append(span)
@@ -91,12 +92,17 @@ def _split_long(text: str, span: Span, limits: ChunkLimits) -> list[Span]:
 
 
 def _split_chars(text: str, span: Span, fits: Callable[[str], bool]) -> list[Span]:
-    """Last resort for a "word" too long to embed (a URL, a base64 blob): fixed slices."""
+    """Last resort for a "word" too long to embed (a URL, a base64 blob): the longest slices
+    that fit, found by halving; a single character always goes."""
     start, end = span
-    size = max(1, end - start)
-    while size > 1 and not fits(text[start : start + size]):
-        size //= 2
-    return [(s, min(s + size, end)) for s in range(start, end, size)]
+    pieces: list[Span] = []
+    while start < end:
+        size = end - start
+        while size > 1 and not fits(text[start : start + size]):
+            size //= 2
+        pieces.append((start, start + size))
+        start += size
+    return pieces
 
 
 @dataclass(frozen=True)
@@ -106,7 +112,7 @@ class ChunkLimits:
     overlap_tokens: int
     count: TokenCounter
     hard_count: TokenCounter | None = None
-    """The embedding model's own count (no special tokens); a chunk must stay within ``hard_max``."""
+    """The embedding model's own count (no special tokens); chunks stay within ``hard_max``."""
     hard_max: int = 254
 
     def fits(self, piece: str) -> bool:
@@ -138,8 +144,10 @@ def chunk_spans(text: str, limits: ChunkLimits) -> list[Span]:
     i, last_j = 0, 0
     while i < len(units):
         j, total, htotal = i + 1, soft[i], hard[i] if hard else 0
-        while j < len(units) and total + soft[j] <= limits.max_tokens and (
-            hard is None or htotal + hard[j] <= limits.hard_max
+        while (
+            j < len(units)
+            and total + soft[j] <= limits.max_tokens
+            and (hard is None or htotal + hard[j] <= limits.hard_max)
         ):
             total += soft[j]
             htotal += hard[j] if hard else 0

@@ -1,6 +1,7 @@
 """Pure text cleaning: hidden characters out, line endings normalised, site boilerplate cut.
 
->>> clean_text("Haftar\\u200b said it again and again.\\r\\n\\r\\n\\r\\nPopular posts from this blog\\nA post")
+>>> clean_text("Haftar\\u200b said it again and again.\\r\\n\\r\\n\\r\\n"
+...            "Popular posts from this blog\\nA post")
 'Haftar said it again and again.'
 """
 
@@ -66,7 +67,7 @@ def clean_text(text: str) -> str:
 _DATE_LINE = re.compile(
     r"^\s*(?:published|posted|date|updated)?\s*(?:on)?\s*:?\s*"
     r"(\d{4}-\d{2}-\d{2}|\d{1,2} [A-Z][a-z]+ \d{4}|[A-Z][a-z]+ \d{1,2},? \d{4})\s*$",
-    re.MULTILINE,
+    re.MULTILINE | re.IGNORECASE,
 )
 
 

@@ -50,23 +50,23 @@ def kind_of(path: Path, head: bytes) -> str:
         return "html"
     if suffix == "":
         return "text"
-    raise LoadError(
-        f"unsupported file type {suffix!r}; use .txt, .md, .html or .pdf"
-    )
+    raise LoadError(f"unsupported file type {suffix!r}; use .txt, .md, .html or .pdf")
 
 
 # -- text ------------------------------------------------------------------------------------
 _BOMS = [
     (b"\x00\x00\xfe\xff", "utf-32-be"),
     (b"\xff\xfe\x00\x00", "utf-32-le"),
-    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xef\xbb\xbf", "utf-8"),
     (b"\xfe\xff", "utf-16-be"),
     (b"\xff\xfe", "utf-16-le"),
 ]
 # Characters a Western news text in cp1252 plausibly holds beyond ASCII.
-_CP1252_PLAUSIBLE = re.compile(r"[\u00a0-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e"
-                               r"\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022"
-                               r"\u2026\u2030\u2039\u203a\u20ac\u2122]")
+_CP1252_PLAUSIBLE = re.compile(
+    r"[\u00a0-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e"
+    r"\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022"
+    r"\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)
 
 
 def decode_text(data: bytes) -> str:
@@ -78,7 +78,7 @@ def decode_text(data: bytes) -> str:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                return data.decode(encoding)
+                return data[len(bom) :].decode(encoding)
             except UnicodeDecodeError as exc:
                 raise LoadError(
                     f"starts with a {encoding} byte-order mark but is not valid {encoding}; "
@@ -115,8 +115,10 @@ def _utf16_without_bom(data: bytes) -> str | None:
         return None
     even_nuls = sample[0::2].count(0) / (len(sample) / 2)
     odd_nuls = sample[1::2].count(0) / (len(sample) / 2)
-    for ratio_hi, ratio_lo, encoding in ((odd_nuls, even_nuls, "utf-16-le"),
-                                         (even_nuls, odd_nuls, "utf-16-be")):
+    for ratio_hi, ratio_lo, encoding in (
+        (odd_nuls, even_nuls, "utf-16-le"),
+        (even_nuls, odd_nuls, "utf-16-be"),
+    ):
         if ratio_hi > 0.4 and ratio_lo < 0.05:
             try:
                 return data.decode(encoding)
@@ -183,12 +185,14 @@ def load_html(path: Path, data: bytes, source: str) -> Article:
         )
     except (RecursionError, ValueError, TypeError) as exc:
         raise LoadError(f"is not HTML that can be parsed ({type(exc).__name__})") from exc
-    if doc is None or not (getattr(doc, "text", None) or "").strip():
+    body = str(getattr(doc, "text", None) or "")
+    if not body.strip():
         raise LoadError("no article text found in this HTML page")
-    text = clean_text(doc.text)
+    text = clean_text(body)
     _check_textual(text)
-    title = (doc.title or "").strip() or title_from_text(text, path.stem)
-    return Article(source=source, title=clean_text(title), text=text, published=doc.date or None)
+    title = str(getattr(doc, "title", None) or "").strip() or title_from_text(text, path.stem)
+    published = getattr(doc, "date", None) or None
+    return Article(source=source, title=clean_text(title), text=text, published=published)
 
 
 # -- pdf -------------------------------------------------------------------------------------

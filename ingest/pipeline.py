@@ -31,7 +31,7 @@ from ingest.chunking import ChunkLimits, chunk_spans
 from ingest.loaders import Article, LoadError, kind_of, load_file
 from ingest.report import IngestReport, Progress
 from vectorstore.docstore import StoredDocument
-from vectorstore.embeddings import default_model_path, model_tokenizer
+from vectorstore.embeddings import default_model_path, model_max_tokens, model_tokenizer
 from vectorstore.index import Index
 from vectorstore.settings import ChunkingSettings, Settings
 
@@ -59,8 +59,7 @@ def count_tokens(text: str) -> int:
 def chunk_limits(settings: Settings) -> ChunkLimits:
     model = settings.embedding.model or str(default_model_path())
     tokenizer = model_tokenizer(model)
-    max_len = int(getattr(tokenizer, "model_max_length", 256) or 256)
-    max_len = min(max_len, 512)
+    max_len = model_max_tokens(model)
 
     def hard_count(text: str) -> int:
         return len(tokenizer(text, add_special_tokens=False)["input_ids"])
@@ -115,7 +114,7 @@ class Found:
 
 
 def discover(roots: Sequence[Path]) -> Iterator[Found]:
-    """Every candidate file under ``roots``; hidden entries skipped, links reported, not followed."""
+    """Every candidate file under ``roots``; hidden entries skipped, links reported."""
     for root in roots:
         if root.is_symlink():
             yield Found(root, str(root.absolute()), _LINK_PROBLEM)
@@ -174,7 +173,8 @@ class _Parser:
             self._pool = multiprocessing.get_context("spawn").Pool(1, maxtasksperchild=500)
         job = self._pool.apply_async(load_file, (path, source, max_bytes, chunking.max_pdf_pages))
         try:
-            return job.get(self.timeout_s)  # type: ignore[no-any-return]
+            article: Article = job.get(self.timeout_s)
+            return article
         except multiprocessing.TimeoutError:
             self.close()
             raise LoadError(

@@ -1,4 +1,4 @@
-"""The storage layer: Chroma (embedded or a server), the embedder, and the record of what is indexed."""
+"""Storage: Chroma (embedded or a server), the embedder, the record of what is indexed."""
 
 from vectorstore.settings import Settings, load_settings
 

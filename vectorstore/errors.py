@@ -34,6 +34,4 @@ class MissingExtraError(AssistantError, ImportError):
     """An optional dependency is not installed."""
 
     def __init__(self, module: str, extra: str) -> None:
-        super().__init__(
-            f"{module} is not installed. Install it with: pip install -e '.[{extra}]'"
-        )
+        super().__init__(f"{module} is not installed. Install it with: pip install -e '.[{extra}]'")

@@ -7,6 +7,7 @@ never embedded twice. One writer at a time holds ``data_dir/.write.lock``.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import os
@@ -156,7 +157,12 @@ class Index:
             batch_size=len(chunks),  # one batch, so cleanup never splits a source
             key_encoder="sha256",
         )
-        return dict(result)
+        return {
+            "num_added": result["num_added"],
+            "num_updated": result["num_updated"],
+            "num_skipped": result["num_skipped"],
+            "num_deleted": result["num_deleted"],
+        }
 
     def delete_source(self, source: str) -> int:
         """Remove every chunk of ``source``, even ones the record manager never saw."""
@@ -187,9 +193,7 @@ class Index:
     def all_chunks(self, page: int = 5000) -> Iterator[StoredChunk]:
         offset = 0
         while True:
-            got = self.collection.get(
-                include=["documents", "metadatas"], limit=page, offset=offset
-            )
+            got = self.collection.get(include=["documents", "metadatas"], limit=page, offset=offset)
             for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
                 yield StoredChunk.from_chroma(i, d, m)
             if len(got["ids"]) < page:
@@ -213,7 +217,10 @@ class Index:
         return [
             (StoredChunk.from_chroma(i, d, m), 1.0 - float(dist))
             for i, d, m, dist in zip(
-                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0],
+                got["ids"][0],
+                got["documents"][0],
+                got["metadatas"][0],
+                got["distances"][0],
                 strict=True,
             )
         ]
@@ -241,10 +248,8 @@ class Index:
             ids.append(chunk.id)
             texts.append(f"{chunk.title}\n{chunk.text}")
         built = Bm25Index.build(ids, texts, generation)
-        try:
+        with contextlib.suppress(OSError):  # a read-only data dir still searches, from memory
             built.save(self.data_dir / "bm25")
-        except OSError:
-            pass  # a read-only data dir still searches, from memory
         return built
 
     def document(self, source: str) -> StoredDocument | None:
@@ -275,7 +280,7 @@ def _source_filter(sources: Sequence[str] | None) -> dict[str, Any] | None:
 class _LazyEmbeddings(SentenceEmbeddings):
     """Loads the model on first use, so opening an index to read stats costs nothing."""
 
-    def __init__(self, owner: Index) -> None:  # noqa: D107 - no super().__init__: nothing eager
+    def __init__(self, owner: Index) -> None:
         self._owner = owner
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
