@@ -11,14 +11,20 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from assistant.answerer import Answerer, final_answer
+from assistant.extractive import ExtractiveAnswerer
+from assistant.followup import rewrite_followup
+from assistant.retrieval import Retriever
 from assistant.types import Answer, History, Passage
 from ingest.pipeline import ProgressFn, ingest_paths
 from ingest.report import IngestReport
 from vectorstore.docstore import StoredDocument
+from vectorstore.errors import BadQuestionError, IndexMissingError, LLMUnavailableError
 from vectorstore.index import Index
 from vectorstore.settings import Settings, load_settings
 
@@ -46,6 +52,9 @@ class Assistant:
             )
         self.settings = settings
         self.index = Index(settings, client=client)
+        self.retriever = Retriever(self.index, settings)
+        self._extractive: ExtractiveAnswerer | None = None
+        self._llm: Answerer | None = None
 
     # -- ingest ------------------------------------------------------------------------------
     def ingest(
@@ -74,6 +83,10 @@ class Assistant:
         return self.index.document(source)
 
     # -- answering ---------------------------------------------------------------------------
+    def search_query(self, question: str, history: History | None = None) -> str:
+        """What is searched for ``question``: itself, or rewritten with the chat's context."""
+        return rewrite_followup(_checked(question), history)
+
     def retrieve(
         self,
         question: str,
@@ -82,7 +95,8 @@ class Assistant:
         k: int | None = None,
         sources: Sequence[str] | None = None,
     ) -> list[Passage]:
-        raise NotImplementedError
+        """The ``k`` best passages for the question (best first), optionally from ``sources``."""
+        return self._retrieve(self.search_query(question, history), k, sources)
 
     def ask(
         self,
@@ -93,7 +107,8 @@ class Assistant:
         k: int | None = None,
         sources: Sequence[str] | None = None,
     ) -> Answer:
-        raise NotImplementedError
+        """Answer from the articles with citations, or refuse when they do not say."""
+        return final_answer(self.stream(question, history, mode=mode, k=k, sources=sources))
 
     def stream(
         self,
@@ -104,7 +119,69 @@ class Assistant:
         k: int | None = None,
         sources: Sequence[str] | None = None,
     ) -> Iterator[str | Answer]:
-        raise NotImplementedError
+        """The answer text so far (cumulative) while it is produced, then the final Answer."""
+        began = time.perf_counter()
+        question = _checked(question)
+        mode = mode or self.settings.answer.mode
+        answerer = self.answerer(mode)
+        if mode == "llm":
+            from assistant.llm import condense_question
+
+            query = condense_question(self.settings, question, history) if history else question
+        else:
+            query = rewrite_followup(question, history)
+        passages = self._retrieve(query, k, sources)
+        for part in answerer.stream(question, passages, history):
+            if isinstance(part, Answer):
+                part.question = question
+                part.search_query = query
+                part.passages = passages
+                part.seconds = round(time.perf_counter() - began, 4)
+            yield part
+
+    def answerer(self, mode: str | None = None) -> Answerer:
+        """The answerer for ``mode`` ("extractive" or "llm"; default from the settings)."""
+        mode = mode or self.settings.answer.mode
+        if mode not in ("extractive", "llm"):
+            raise BadQuestionError(f"Unknown answer mode {mode!r}: use 'extractive' or 'llm'.")
+        if self._extractive is None:
+            self._extractive = ExtractiveAnswerer(self.index.embeddings, self.settings.answer)
+        if mode == "extractive":
+            return self._extractive
+        if self._llm is None:
+            try:
+                from assistant.llm import make_llm_answerer
+            except ImportError as exc:
+                raise LLMUnavailableError(
+                    "The LLM answer mode is not available in this installation "
+                    f"({exc}). Use --mode extractive."
+                ) from exc
+            self._llm = make_llm_answerer(self.settings, self._extractive)
+        return self._llm
+
+    def _retrieve(self, query: str, k: int | None, sources: Sequence[str] | None) -> list[Passage]:
+        if self.index.chunk_count() == 0:
+            raise IndexMissingError(
+                f"Nothing is indexed in {self.settings.data_dir} yet. Add articles first with: "
+                f"python -m ingest data/articles --data-dir {self.settings.data_dir}"
+            )
+        return self.retriever.search(query, k=k, sources=sources)
 
     def close(self) -> None:
         self.index.close()
+
+
+MAX_QUESTION_CHARS = 2000
+
+
+def _checked(question: str) -> str:
+    """The question stripped; a blank or huge one is the user's mistake, said plainly."""
+    if not isinstance(question, str) or not question.strip():
+        raise BadQuestionError("Ask a question: the question is empty.")
+    question = question.strip()
+    if len(question) > MAX_QUESTION_CHARS:
+        raise BadQuestionError(
+            f"Ask a shorter question: it has {len(question)} characters, "
+            f"the limit is {MAX_QUESTION_CHARS}."
+        )
+    return question

@@ -1,0 +1,162 @@
+"""Hybrid retrieval: dense search in Chroma plus BM25, fused by reciprocal rank fusion.
+
+The fusion and the near-duplicate collapse are pure functions over ids and passages; only
+:class:`Retriever` touches the index. Per query it does one embedding, one Chroma query, one
+BM25 search and at most one Chroma ``get`` for the BM25-only hits, so its cost does not grow
+with the number of chunks in Python.
+
+>>> rrf_fuse([["a", "b"], ["b", "c"]], k=60)[0][0]
+'b'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.types import Passage
+from vectorstore.index import Index, StoredChunk
+from vectorstore.settings import Settings
+
+_WORD = re.compile(r"\w+")
+
+
+def rrf_fuse(rankings: Sequence[Sequence[str]], k: int) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion: each id scores ``sum(1 / (k + rank))`` over the rankings.
+
+    Ties keep the order in which ids were first seen (the first ranking wins).
+
+    >>> [(id_, round(score, 3)) for id_, score in rrf_fuse([["a", "b"], ["b"]], k=1)]
+    [('b', 0.833), ('a', 0.5)]
+    """
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, id_ in enumerate(ranking, start=1):
+            scores[id_] = scores.get(id_, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda item: -item[1])
+
+
+def word_set(text: str) -> frozenset[str]:
+    """Lower-cased word tokens: ``"The siege, the SIEGE"`` -> ``{"the", "siege"}``."""
+    return frozenset(w.lower() for w in _WORD.findall(text))
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    """``|a & b| / |a | b|``; 0 for two empty sets."""
+    if not a and not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def span_overlap(a: StoredChunk, b: StoredChunk) -> float:
+    """Shared characters of two chunks of one document over the shorter one's length.
+
+    >>> c = lambda s, e: StoredChunk("x", "doc", "", "", 0, s, e)
+    >>> span_overlap(c(0, 100), c(50, 150)), span_overlap(c(0, 100), c(10, 60))
+    (0.5, 1.0)
+    """
+    if a.source != b.source:
+        return 0.0
+    shared = min(a.end, b.end) - max(a.start, b.start)
+    shorter = min(a.end - a.start, b.end - b.start)
+    return max(0, shared) / shorter if shorter > 0 else 0.0
+
+
+def is_near_duplicate(a: StoredChunk, b: StoredChunk, threshold: float) -> bool:
+    """Same passage twice: mostly overlapping spans of one document, or near-identical text
+    (the same article ingested under two names, a syndicated copy)."""
+    if span_overlap(a, b) >= threshold:
+        return True
+    return jaccard(word_set(a.text), word_set(b.text)) >= threshold
+
+
+def collapse_near_duplicates(passages: Sequence[Passage], threshold: float) -> list[Passage]:
+    """Keep the first (best) of each group of near-duplicates, preserving order.
+
+    Adjacent chunks that only share their overlap sentences are both kept: they hold different
+    text. Each kept passage is compared with the kept ones only, so this is ``O(n * kept)``.
+    """
+    kept: list[Passage] = []
+    words: list[frozenset[str]] = []
+    for passage in passages:
+        w = word_set(passage.chunk.text)
+        if any(
+            span_overlap(passage.chunk, other.chunk) >= threshold or jaccard(w, ow) >= threshold
+            for other, ow in zip(kept, words, strict=True)
+        ):
+            continue
+        kept.append(passage)
+        words.append(w)
+    return kept
+
+
+def fuse(
+    dense: Sequence[tuple[StoredChunk, float]],
+    keyword: Sequence[tuple[StoredChunk, float]],
+    *,
+    rrf_k: int,
+    near_duplicate: float,
+    top_k: int,
+) -> list[Passage]:
+    """Fused, de-duplicated passages, best first, from two ranked hit lists.
+
+    ``dense`` holds (chunk, cosine similarity) and ``keyword`` (chunk, BM25 score), each best
+    first. A chunk found by both keeps the dense similarity.
+    """
+    chunks: dict[str, StoredChunk] = {}
+    dense_rank: dict[str, int] = {}
+    similarity: dict[str, float] = {}
+    for rank, (chunk, sim) in enumerate(dense, start=1):
+        chunks.setdefault(chunk.id, chunk)
+        dense_rank.setdefault(chunk.id, rank)
+        similarity.setdefault(chunk.id, sim)
+    bm25_rank: dict[str, int] = {}
+    for rank, (chunk, _score) in enumerate(keyword, start=1):
+        chunks.setdefault(chunk.id, chunk)
+        bm25_rank.setdefault(chunk.id, rank)
+    fused = rrf_fuse([list(dense_rank), list(bm25_rank)], rrf_k)
+    passages = [
+        Passage(
+            chunk=chunks[id_],
+            score=score,
+            dense_rank=dense_rank.get(id_),
+            bm25_rank=bm25_rank.get(id_),
+            similarity=similarity.get(id_),
+        )
+        for id_, score in fused
+    ]
+    return collapse_near_duplicates(passages, near_duplicate)[:top_k]
+
+
+class Retriever:
+    """Hybrid search over one :class:`~vectorstore.index.Index`."""
+
+    def __init__(self, index: Index, settings: Settings | None = None) -> None:
+        self.index = index
+        self.settings = settings or index.settings
+
+    def search(
+        self, query: str, *, k: int | None = None, sources: Sequence[str] | None = None
+    ) -> list[Passage]:
+        """The ``k`` best passages for ``query``, optionally only from ``sources``."""
+        opts = self.settings.retrieval
+        top_k = k or opts.top_k
+        # Enough candidates that collapsing duplicates still leaves k passages.
+        n = max(opts.candidates, 2 * top_k)
+        sources = list(sources) if sources else None
+        vector = self.index.embeddings.embed_query(query)
+        dense = self.index.dense_search(vector, n, sources=sources)
+        allowed = self._ids_of(sources) if sources else None
+        keyword_hits = self.index.bm25().search(query, n, allowed=allowed)
+        known = {chunk.id: chunk for chunk, _ in dense}
+        missing = [id_ for id_, _ in keyword_hits if id_ not in known]
+        known.update((c.id, c) for c in self.index.get_chunks(missing))
+        keyword = [(known[id_], score) for id_, score in keyword_hits if id_ in known]
+        return fuse(
+            dense, keyword, rrf_k=opts.rrf_k, near_duplicate=opts.near_duplicate, top_k=top_k
+        )
+
+    def _ids_of(self, sources: Sequence[str]) -> set[str]:
+        where = {"source": sources[0]} if len(sources) == 1 else {"source": {"$in": sources}}
+        got = self.index.collection.get(where=where, include=[])
+        return set(got["ids"])
