@@ -82,6 +82,20 @@ def _numbers(text: str) -> frozenset[str]:
     return frozenset(re.findall(r"\d+(?:[.,]\d+)*", text))
 
 
+def names(text: str) -> frozenset[str]:
+    """Stemmed capitalised words after the first word: the names a small model likes to swap.
+
+    >>> sorted(names("The UN envoy Martin Kobler went to Sirte."))
+    ['kobler', 'martin', 'sirt', 'un']
+    """
+    found = re.findall(r"(?<![\w'’])[A-Z][A-Za-z'’-]*", text)
+    return frozenset(
+        stem(w.lower())
+        for w in found[1 if text.lstrip()[:1].isupper() else 0 :]
+        if w.lower() not in _STOPWORDS
+    ) & words(text)
+
+
 # --------------------------------------------------------------------------------------------
 # Context packing
 
@@ -222,6 +236,19 @@ def split_answer(text: str) -> list[str]:
     return [text[s:e] for s, e in split_sentences(text)]
 
 
+def looping(text: str, repeats: int = 3) -> bool:
+    """Has the reply started repeating one sentence (digits and markers aside)?
+
+    >>> looping("It is [1]. The passage is [2]. The passage is [3]. The passage is [4].")
+    True
+    >>> looping("A is here [1]. B is there [2]. A is here [1].")
+    False
+    """
+    tail = split_answer(text)[-(repeats + 1) :]
+    shapes = [re.sub(r"[\d\W]+", " ", strip_markers(s)).strip().lower() for s in tail]
+    return any(shapes.count(shape) >= repeats for shape in shapes if shape)
+
+
 def is_refusal(sentence: str) -> bool:
     """Does the sentence say the sources do not hold the answer?
 
@@ -258,12 +285,14 @@ def support(
     *,
     embed: EmbedFn | None = None,
     threshold: float = LEXICAL_THRESHOLD,
+    known: frozenset[str] = frozenset(),
 ) -> Support | None:
     """The passage's support for ``claim``, or None when it does not support it.
 
     A claim is supported by a window of one or two adjacent sentences when enough of its
     content words occur there (or, given ``embed``, it is also semantically close) and every
-    number in it occurs there. The quoted span is the window's single best sentence.
+    number and capitalised name in it occurs there (names may also come from ``known``, the
+    question's words). The quote is the window's best sentence.
 
     >>> t = "Haftar besieges Derna. He calls the DMSC terrorists. Kobler objects."
     >>> s = support("Haftar calls the DMSC terrorists", t)
@@ -280,6 +309,7 @@ def support(
         return None
     need_shared = min(MIN_SHARED, len(claim_words))
     claim_numbers = _numbers(claim)
+    claim_names = names(claim) - known
     sentence_words = [words(passage_text[s:e]) for s, e in spans]
 
     def lexical(ws: frozenset[str]) -> float:
@@ -297,8 +327,12 @@ def support(
         window_words = frozenset().union(*sentence_words[a:b])
         shared = len(claim_words & window_words)
         window_text = passage_text[spans[a][0] : spans[b - 1][1]]
-        if shared < need_shared or not claim_numbers <= _numbers(window_text):
-            continue
+        if (
+            shared < need_shared
+            or not claim_numbers <= _numbers(window_text)
+            or not claim_names <= window_words
+        ):
+            continue  # too little in common, or a number or name the passage lacks
         lex = lexical(window_words)
         sim = _cosine(vectors[0], vectors[w + 1]) if vectors else None
         passes = lex >= threshold or (
@@ -345,6 +379,7 @@ def ground(
     embed: EmbedFn | None = None,
     threshold: float = LEXICAL_THRESHOLD,
     repair: bool = True,
+    question: str = "",
 ) -> Grounded:
     """Keep the answer sentences their cited passages support, with verbatim quotes.
 
@@ -352,7 +387,7 @@ def ground(
     other passages when ``repair`` is on and cited to the best one that supports it; otherwise
     it is dropped and listed in ``unsupported``. Markers out of range are ignored. A sentence
     saying the articles do not say is kept without a citation, and the answer is ``refused``
-    when nothing else survives.
+    when nothing else survives. Names from ``question`` need no support from the passage.
 
     >>> from vectorstore.index import StoredChunk
     >>> text = "Haftar besieges Derna. Kobler objects to the bombing."
@@ -363,6 +398,7 @@ def ground(
     ('Kobler objects to bombing [1].', ['Haftar is 90.'], ('Kobler objects to the bombing.', 123))
     """
     by_n = {p.n: p for p in packed}
+    known = words(question)
     kept: list[tuple[str, list[tuple[PackedPassage, Support]]]] = []
     unsupported: list[str] = []
     refusals = 0
@@ -381,7 +417,7 @@ def ground(
         cited = [n for n in dict.fromkeys(parse_markers(raw)) if n in by_n]
         found: list[tuple[PackedPassage, Support]] = []
         for n in cited:
-            s = support(claim, by_n[n].text, embed=embed, threshold=threshold)
+            s = support(claim, by_n[n].text, embed=embed, threshold=threshold, known=known)
             if s is not None:
                 found.append((by_n[n], s))
         if not found and repair:
@@ -389,7 +425,8 @@ def ground(
                 (p, s)
                 for p in packed
                 if p.n not in cited
-                and (s := support(claim, p.text, embed=embed, threshold=threshold)) is not None
+                and (s := support(claim, p.text, embed=embed, threshold=threshold, known=known))
+                is not None
             ]
             if others:
                 found = [max(others, key=lambda ps: ps[1].score)]

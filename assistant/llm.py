@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ from assistant.grounding import (
     TokenCounter,
     format_passages,
     ground,
+    looping,
     pack_context,
 )
 from assistant.types import Answer, History, Passage
@@ -59,7 +60,8 @@ __all__ = [
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 """Used only for api.openai.com when ``ASSISTANT_LLM_MODEL`` is unset."""
-ANSWER_MAX_TOKENS = 384
+ANSWER_MAX_TOKENS = 256
+"""Enough for the one to three sentences the prompt asks for."""
 CONDENSE_MAX_TOKENS = 64
 CONNECT_TIMEOUT_S = 5.0
 READ_TIMEOUT_S = 120.0
@@ -95,7 +97,7 @@ def _openai_chat(settings: Settings, max_tokens: int) -> BaseChatModel:
     return ChatOpenAI(
         base_url=base_url,
         model=resolve_model(settings),
-        api_key=api_key,  # type: ignore[arg-type]
+        api_key=api_key,
         temperature=0,
         max_completion_tokens=max_tokens,  # what OpenAI reads ...
         # ... which llama.cpp's server and older Ollama ignore; they read max_tokens
@@ -278,7 +280,7 @@ def _is_backend_error(error: Exception) -> bool:
 
 def stream_text(
     model: BaseChatModel, messages: list[BaseMessage], settings: Settings
-) -> Iterator[str]:
+) -> Generator[str, None, None]:
     """The model's reply piece by piece; backend failures become :class:`LLMUnavailableError`."""
     try:
         for chunk in model.stream(messages):
@@ -322,8 +324,10 @@ class LLMAnswerer:
         model: BaseChatModel | None = None,
         embed: EmbedFn | None = None,
         count: TokenCounter | None = None,
+        max_tokens: int = ANSWER_MAX_TOKENS,
     ) -> None:
         self.settings = settings
+        self.max_tokens = max_tokens
         self.fallback = fallback
         self.embed = embed
         self._model = model
@@ -335,7 +339,7 @@ class LLMAnswerer:
         """The chat model, built (and a GGUF file loaded) on first use."""
         with self._lock:
             if self._model is None:
-                self._model = chat_model(self.settings, max_tokens=ANSWER_MAX_TOKENS)
+                self._model = chat_model(self.settings, max_tokens=self.max_tokens)
             return self._model
 
     def pack(self, passages: Sequence[Passage]) -> list[PackedPassage]:
@@ -354,10 +358,14 @@ class LLMAnswerer:
             yield self._fall_back(question, passages, history, [])
             return
         text = ""
-        for piece in stream_text(self.model, answer_messages(question, packed), self.settings):
+        pieces = stream_text(self.model, answer_messages(question, packed), self.settings)
+        for piece in pieces:
             text += piece
             yield text
-        checked = ground(text, packed, embed=self.embed)
+            if any(c in piece for c in ".]\n") and looping(text):
+                pieces.close()  # small models can repeat a sentence until max_tokens
+                break
+        checked = ground(text, packed, embed=self.embed, question=question)
         if checked.refused or checked.supported:
             yield Answer(
                 text=checked.text,
@@ -384,11 +392,16 @@ class LLMAnswerer:
         return answer
 
 
-def make_llm_answerer(settings: Settings, fallback: Answerer) -> Answerer:
-    """The LLM answerer for ``settings``; nothing is loaded or contacted until the first answer."""
+def make_llm_answerer(
+    settings: Settings, fallback: Answerer, *, max_tokens: int = ANSWER_MAX_TOKENS
+) -> Answerer:
+    """The LLM answerer for ``settings``; nothing is loaded or contacted until the first answer.
+
+    ``max_tokens`` caps the length of the model's reply.
+    """
     if not settings.llm_configured:
         chat_model(settings)  # raises the "not configured" error
-    return LLMAnswerer(settings, fallback)
+    return LLMAnswerer(settings, fallback, max_tokens=max_tokens)
 
 
 # --------------------------------------------------------------------------------------------

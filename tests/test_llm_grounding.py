@@ -21,6 +21,7 @@ from assistant.grounding import (
     format_passages,
     ground,
     is_refusal,
+    looping,
     pack_context,
     parse_markers,
     split_answer,
@@ -218,6 +219,27 @@ def test_is_refusal(sentence: str, refusal: bool) -> None:
     assert is_refusal(sentence) is refusal
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("The passage is [1]. The passage is [2].", False, id="two"),
+        pytest.param("The passage is [1]. The passage is [2]. The passage is [3].", True, id="3x"),
+        pytest.param("A is here [1]. B is there. A is here [1]. C is gone.", False, id="varied"),
+        pytest.param("", False, id="empty"),
+    ],
+)
+def test_looping(text: str, expected: bool) -> None:
+    assert looping(text) is expected
+
+
+def test_answerer_stops_a_looping_model(passages: list[Passage]) -> None:
+    reply = " ".join(f"The passage is [{i}]." for i in range(1, 60))
+    fallback = FakeFallback()
+    partials, _ = run(LLMAnswerer(Settings(), fallback, model=scripted(reply)), passages)
+    assert partials[-1].count("The passage is") == 3
+    assert fallback.calls == 1
+
+
 def test_strip_markers() -> None:
     assert strip_markers("* Haftar [1] besieges Derna [2] .") == "Haftar besieges Derna."
 
@@ -229,7 +251,14 @@ def test_strip_markers() -> None:
 @pytest.mark.parametrize(
     ("claim", "supported"),
     [
-        pytest.param("Haftar considers the DMSC to be associated with Al Qaeda.", True, id="close"),
+        pytest.param(
+            "Haftar considers the group to be associated with Al Qaeda.", True, id="close"
+        ),
+        pytest.param(
+            "Haftar considers the group to be associated with ISIS.",
+            False,
+            id="swapped-name",
+        ),
         pytest.param(
             "Martin Kobler, the UN special envoy to Libya, called for an end to the bombing.",
             True,
@@ -286,7 +315,8 @@ def test_ground_keeps_supported_sentences_with_verbatim_quotes(
         f"Martin Kobler, the UN special envoy to Libya, called for an end to the bombing "
         f"[{n_kobler}][99]."
     )
-    g = ground(answer, packed)
+    assert ground(answer, packed).unsupported[0].startswith("Haftar considers the DMSC")
+    g = ground(answer, packed, question="Why does Haftar target the DMSC?")
     assert g.text == (
         "Haftar considers the DMSC associated with Al Qaeda [1]. "
         "Martin Kobler, the UN special envoy to Libya, called for an end to the bombing [2]."
