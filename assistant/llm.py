@@ -297,14 +297,23 @@ def stream_text(
 # Answering
 
 
-def answer_messages(question: str, packed: Sequence[PackedPassage]) -> list[BaseMessage]:
-    """System rules, then the fenced passages and the question."""
+def answer_messages(
+    question: str, packed: Sequence[PackedPassage], history: History | None = None
+) -> list[BaseMessage]:
+    """System rules, then the fenced passages, the recent conversation and the question."""
     from langchain_core.messages import HumanMessage, SystemMessage
 
-    return [
-        SystemMessage(render("answer_system")),
-        HumanMessage(render("answer_user", passages=format_passages(packed), question=question)),
-    ]
+    conversation = ""
+    if history:
+        # so that "he" in a follow-up can be resolved; the passages stay the only source
+        conversation = f"\nConversation so far:\n{_transcript(history, 4, 300)}\n"
+    user = render(
+        "answer_user",
+        passages=format_passages(packed),
+        conversation=conversation,
+        question=question,
+    )
+    return [SystemMessage(render("answer_system")), HumanMessage(user)]
 
 
 class LLMAnswerer:
@@ -358,7 +367,7 @@ class LLMAnswerer:
             yield self._fall_back(question, passages, history, [])
             return
         text = ""
-        pieces = stream_text(self.model, answer_messages(question, packed), self.settings)
+        pieces = stream_text(self.model, answer_messages(question, packed, history), self.settings)
         for piece in pieces:
             text += piece
             yield text
@@ -427,12 +436,13 @@ def clean_condensed(reply: str, question: str) -> str:
     return text
 
 
-def _transcript(history: History) -> str:
+def _transcript(history: History, turns: int = HISTORY_TURNS, chars: int = 600) -> str:
+    """``User: ...`` / ``Assistant: ...`` lines for the last ``turns`` turns, each cut short."""
     lines = []
-    for turn in history[-HISTORY_TURNS:]:
+    for turn in history[-turns:]:
         who = "User" if turn.get("role") == "user" else "Assistant"
         content = " ".join(str(turn.get("content", "")).split())
-        lines.append(f"{who}: {content[:600]}")
+        lines.append(f"{who}: {content[:chars]}")
     return "\n".join(lines)
 
 

@@ -60,7 +60,7 @@ def variables(name: str) -> frozenset[str]:
     """The variable names ``prompts/<name>.md`` expects.
 
     >>> sorted(variables("answer_user"))
-    ['passages', 'question']
+    ['conversation', 'passages', 'question']
     """
     return variables_of(load(name), name)
 
@@ -71,7 +71,7 @@ def render(name: str, **values: str) -> str:
     >>> render("answer_user", question="Why?")
     Traceback (most recent call last):
     ...
-    prompts.PromptError: prompt answer_user: missing variable(s) passages
+    prompts.PromptError: prompt answer_user: missing variable(s) conversation, passages
     """
     template = load(name)
     expected = variables_of(template, name)

@@ -95,7 +95,7 @@ class FakeFallback:
 
 
 def test_prompts_render_strictly() -> None:
-    text = prompts.render("answer_user", passages="<passage>", question="Why?")
+    text = prompts.render("answer_user", passages="<passage>", conversation="", question="Why?")
     assert "Question: Why?" in text and "<passage>" in text
     with pytest.raises(prompts.PromptError, match="missing variable"):
         prompts.render("answer_user", question="Why?")
@@ -168,7 +168,10 @@ def test_answer_messages_carry_rules_passages_and_question(packed: list[PackedPa
     system, user = answer_messages("Why?", packed)
     assert system.type == "system" and "DATA" in system.text
     assert user.type == "human" and user.text.count("<passage n=") == len(packed)
-    assert "Question: Why?" in user.text
+    assert "Question: Why?" in user.text and "Conversation" not in user.text
+    history = [{"role": "user", "content": "Who besieges Derna?"}]
+    _, user = answer_messages("Why?", packed, history)
+    assert "Conversation so far:\nUser: Who besieges Derna?\n" in user.text
 
 
 # --------------------------------------------------------------------------------------------
