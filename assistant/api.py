@@ -122,6 +122,7 @@ class Assistant:
         """The answer text so far (cumulative) while it is produced, then the final Answer."""
         began = time.perf_counter()
         question = _checked(question)
+        self._check_index()
         mode = mode or self.settings.answer.mode
         answerer = self.answerer(mode)
         if mode == "llm":
@@ -145,7 +146,9 @@ class Assistant:
         if mode not in ("extractive", "llm"):
             raise BadQuestionError(f"Unknown answer mode {mode!r}: use 'extractive' or 'llm'.")
         if self._extractive is None:
-            self._extractive = ExtractiveAnswerer(self.index.embeddings, self.settings.answer)
+            self._extractive = ExtractiveAnswerer(
+                lambda: self.index.embeddings, self.settings.answer
+            )
         if mode == "extractive":
             return self._extractive
         if self._llm is None:
@@ -160,18 +163,24 @@ class Assistant:
         return self._llm
 
     def _retrieve(self, query: str, k: int | None, sources: Sequence[str] | None) -> list[Passage]:
+        self._check_index()
+        if k is not None and not 1 <= k <= MAX_K:
+            raise BadQuestionError(f"k must be between 1 and {MAX_K}, not {k}.")
+        return self.retriever.search(query, k=k, sources=sources)
+
+    def _check_index(self) -> None:
         if self.index.chunk_count() == 0:
             raise IndexMissingError(
                 f"Nothing is indexed in {self.settings.data_dir} yet. Add articles first with: "
                 f"python -m ingest data/articles --data-dir {self.settings.data_dir}"
             )
-        return self.retriever.search(query, k=k, sources=sources)
 
     def close(self) -> None:
         self.index.close()
 
 
 MAX_QUESTION_CHARS = 2000
+MAX_K = 50
 
 
 def _checked(question: str) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -487,8 +488,13 @@ def select(
     priority). Empty when the best is too weak."""
     if not scored or scored[0].score < threshold:
         return []
-    floor = max(threshold, scored[0].score * RELATIVE_KEEP)
-    chosen = [s for s in scored[:max_sentences] if s.score >= floor]
+    best = scored[0]
+    floor = max(threshold, best.score * RELATIVE_KEEP)
+    # A further sentence must also have the form asked for (a date for "when", ...).
+    form = min(best.type_match, NEUTRAL_TYPE)
+    chosen = [best] + [
+        s for s in scored[1:max_sentences] if s.score >= floor and s.type_match >= form
+    ]
     picked = {(s.sentence.source, s.sentence.doc_start): (s.sentence, s.score) for s in chosen}
     for s in chosen:
         if needs_previous(s.sentence.text):
@@ -575,7 +581,8 @@ class ExtractiveAnswerer:
     """Answers by quoting the passages' best sentences; see the module docstring.
 
     ``embeddings`` needs one method, ``encode(texts) -> unit-length vectors`` (the index's
-    :class:`~vectorstore.embeddings.SentenceEmbeddings`).
+    :class:`~vectorstore.embeddings.SentenceEmbeddings`); it may also be a function returning
+    that object, called on first use so that nothing is loaded before it is needed.
     """
 
     name = "extractive"
@@ -588,11 +595,12 @@ class ExtractiveAnswerer:
         threshold: float = REFUSAL_THRESHOLD,
         cache_sentences: int = 20_000,
     ) -> None:
-        self.embeddings = embeddings
+        self._embeddings = embeddings
         self.settings = settings or AnswerSettings()
         self.threshold = threshold
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_sentences
+        self._cache_lock = threading.Lock()  # the web app answers several questions at once
 
     def score(
         self, question: str, passages: Sequence[Passage], history: History | None = None
@@ -634,18 +642,28 @@ class ExtractiveAnswerer:
         )
 
     # -- embeddings, cached per sentence text ------------------------------------------------
+    @property
+    def embeddings(self) -> Any:
+        if not hasattr(self._embeddings, "encode") and callable(self._embeddings):
+            self._embeddings = self._embeddings()
+        return self._embeddings
+
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
         return np.asarray(self.embeddings.encode(list(texts)), dtype=np.float32)
 
     def _vectors(self, texts: Sequence[str]) -> np.ndarray:
         """One unit vector per text; texts seen before (the same chunks come back for related
         questions) are not encoded again."""
-        todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        with self._cache_lock:
+            known = {t: self._cache[t] for t in texts if t in self._cache}
+            for t in known:
+                self._cache.move_to_end(t)
+        todo = list(dict.fromkeys(t for t in texts if t not in known))
         if todo:
-            for text, vector in zip(todo, self._encode(todo), strict=True):
-                self._cache[text] = vector
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        for t in texts:
-            self._cache.move_to_end(t)
-        return np.stack([self._cache[t] for t in texts])
+            fresh = dict(zip(todo, self._encode(todo), strict=True))
+            known.update(fresh)
+            with self._cache_lock:
+                self._cache.update(fresh)
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return np.stack([known[t] for t in texts])

@@ -1,0 +1,196 @@
+"""``python -m assistant ask|chat|ingest|eval``: the command line.
+
+    python -m assistant ask "Why does Haftar target the DMSC?" [--json] [--k N] [--mode M]
+    python -m assistant chat
+    python -m assistant ingest data/articles
+    python -m assistant eval data/eval/derna-dev.jsonl
+
+Errors the user can act on print one line to stderr and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from vectorstore.errors import AssistantError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from assistant.api import Assistant
+    from assistant.types import Answer, History
+
+EXIT_USER_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m assistant",
+        description="Ask questions about your articles; every answer cites the passages it "
+        "quotes, or says that the articles don't say.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def answering(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--k", type=int, help="passages to retrieve (default: 5)")
+        p.add_argument(
+            "--mode", choices=["extractive", "llm"], help="answerer (default: extractive)"
+        )
+        p.add_argument("--data-dir", help="index location (default: $ASSISTANT_DATA_DIR or data/index)")
+        p.add_argument(
+            "--source",
+            action="append",
+            metavar="PATH",
+            help="only search this document (repeatable); see the 'source' of a citation",
+        )
+
+    ask = sub.add_parser("ask", help="answer one question")
+    ask.add_argument("question", help="the question, in quotes")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    answering(ask)
+
+    chat = sub.add_parser("chat", help="a terminal chat that remembers the conversation")
+    answering(chat)
+
+    # Listed for --help; their arguments are parsed by ingest.__main__ and assistant.evaluation.
+    sub.add_parser("ingest", help="index articles: PATH ... [--data-dir DIR] [--watch]")
+    sub.add_parser("eval", help="score answers on a JSON-lines question set")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # `eval` takes its arguments from assistant.evaluation, imported only when it is used.
+    if argv and argv[0] == "eval":
+        return _eval(argv[1:])
+    if argv and argv[0] == "ingest":
+        from ingest.__main__ import main as ingest_main
+
+        return ingest_main(argv[1:])
+    args = build_parser().parse_args(argv)
+    try:
+        if args.k is not None and args.k < 1:
+            raise _UsageError("--k must be at least 1.")
+        if args.command == "ask":
+            return _ask(args)
+        return _chat(args)
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+class _UsageError(AssistantError):
+    pass
+
+
+def _eval(argv: list[str]) -> int:
+    from assistant import evaluation
+
+    parser = argparse.ArgumentParser(
+        prog="python -m assistant eval",
+        description="Score answers, refusals and citations on a JSON-lines question set.",
+    )
+    evaluation.add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return int(evaluation.main(args))
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+
+
+def _open(args: argparse.Namespace) -> Assistant:
+    from assistant.api import Assistant
+
+    return Assistant(data_dir=args.data_dir)
+
+
+def _ask(args: argparse.Namespace) -> int:
+    assistant = _open(args)
+    try:
+        answer = assistant.ask(args.question, mode=args.mode, k=args.k, sources=args.source)
+    finally:
+        assistant.close()
+    if args.json:
+        print(json.dumps(answer.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        from rich.console import Console
+
+        print_answer(Console(), answer)
+    return 0
+
+
+def print_answer(console: Console, answer: Answer) -> None:
+    """The answer, then its numbered citations with the quoted text."""
+    from rich.markup import escape
+
+    style = "yellow" if answer.refused else None
+    console.print(escape(answer.text), style=style, highlight=False)
+    for c in answer.citations:
+        where = f"{c.title or c.source} ({c.source}, chars {c.start}-{c.end}"
+        where += f", page {c.page})" if c.page is not None else ")"
+        console.print(f"  [bold cyan][{c.n}][/bold cyan] [dim]{escape(where)}[/dim]")
+        console.print(f"      “{escape(' '.join(c.quote.split()))}”", highlight=False)
+    if answer.unsupported:
+        console.print(f"  [dim]{len(answer.unsupported)} unsupported sentence(s) dropped[/dim]")
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.live import Live
+    from rich.markup import escape
+    from rich.text import Text
+
+    from assistant.types import Answer
+
+    console = Console()
+    assistant = _open(args)
+    history: History = []
+    console.print(
+        "[bold]Ask about your articles.[/bold] [dim]Follow-up questions are understood. "
+        "Type 'exit' or press Ctrl-D to quit.[/dim]"
+    )
+    try:
+        while True:
+            try:
+                question = console.input("[bold green]you>[/bold green] ").strip()
+            except EOFError:
+                console.print()
+                return 0
+            if question.lower() in {"exit", "quit", ":q"}:
+                return 0
+            if not question:
+                continue
+            try:
+                answer: Answer | None = None
+                with Live(Text(""), console=console, transient=True) as live:
+                    for part in assistant.stream(
+                        question, history, mode=args.mode, k=args.k, sources=args.source
+                    ):
+                        if isinstance(part, Answer):
+                            answer = part
+                        else:
+                            live.update(Text(part))
+            except AssistantError as exc:
+                # One bad question (or an unreachable LLM) does not end the chat.
+                console.print(f"[red]error:[/red] {escape(str(exc))}")
+                continue
+            assert answer is not None
+            print_answer(console, answer)
+            history += [
+                {"role": "user", "content": question},
+                {"role": "assistant", "content": answer.text},
+            ]
+            del history[:-12]  # the last six exchanges are plenty of context
+    finally:
+        assistant.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
