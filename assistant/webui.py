@@ -11,7 +11,6 @@ before it reaches an HTML or Markdown component: the page never renders markup i
 from __future__ import annotations
 
 import hashlib
-import html
 import logging
 import os
 import re
@@ -45,20 +44,22 @@ HISTORY_TURNS = 6
 """Earlier messages passed along with a question, so follow-ups can be understood."""
 
 # -- escaping ------------------------------------------------------------------------------------
-# Beyond html.escape, characters that Markdown (or the HTML component's template) would read as
-# syntax become numeric entities, so text is shown exactly as written and never as a link, an
-# image, a heading, code, maths or a template expression.
-_MARKUP_CHARS = "\\`*_[]()#!|~{}$+-=.:<>"
-_ENTITIES = str.maketrans({c: f"&#{ord(c)};" for c in _MARKUP_CHARS})
+# Besides & < > and quotes, characters that Markdown (or the HTML component's template) would
+# read as syntax become numeric entities, so text is shown exactly as written and never as a
+# link, an image, a heading, code, maths or a template expression.
+_MARKUP_CHARS = "\\`*_[]()#!|~{}$+-=.:'\""
+_ENTITIES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", **{c: f"&#{ord(c)};" for c in _MARKUP_CHARS}}
+)
 
 
 def escape(text: str) -> str:
-    """Text made inert for HTML and Markdown: ``'<b>[x]</b>'`` -> ``'&lt;b&gt;&#91;x&#93;...'``.
+    """Text made inert for HTML and Markdown, in one pass (so nothing is escaped twice).
 
     >>> escape("a <img onerror=x> [1](javascript:y)")
-    'a &lt;img onerror=x&gt; &#91;1&#93;&#40;javascript&#58;y&#41;'
+    'a &lt;img onerror&#61;x&gt; &#91;1&#93;&#40;javascript&#58;y&#41;'
     """
-    return html.escape(text, quote=True).translate(_ENTITIES)
+    return text.translate(_ENTITIES)
 
 
 _ESCAPED_MARKER = re.compile(r"&#91;(\d{1,3})&#93;")
@@ -103,15 +104,19 @@ def highlight(text: str, start: int, end: int, width: int = CONTEXT_CHARS) -> st
 
 
 def sources_html(
-    citations: Sequence[Citation], document: Callable[[str], StoredDocument | None]
+    citations: Sequence[Citation],
+    document: Callable[[str], StoredDocument | None],
+    answer_no: int = 0,
 ) -> str:
     """One card per citation: marker, title, file (and page), the quote highlighted in context.
 
     ``document(source)`` gives the cited document's text; when it is gone (removed since), the
-    card shows the quote alone.
+    card shows the quote alone. ``answer_no`` (the answer's number in the chat) is kept in a
+    ``data-answer`` attribute, so a page or a test can tell one answer's sources from the next.
     """
+    head = f'<div class="sources" data-answer="{int(answer_no)}">'
     if not citations:
-        return '<div class="sources empty">No sources for this answer.</div>'
+        return head.replace('"sources"', '"sources empty"') + "No sources for this answer.</div>"
     texts: dict[str, str | None] = {}
     cards = []
     for c in citations:
@@ -131,7 +136,7 @@ def sources_html(
             f'<span class="source-file">{escape(file_label(c.source))}{page}</span></div>'
             f'<p class="source-text">{body}</p></div>'
         )
-    return '<div class="sources">' + "".join(cards) + "</div>"
+    return head + "".join(cards) + "</div>"
 
 
 def file_label(source: str) -> str:
@@ -348,9 +353,10 @@ def build_app(
         if not question:
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
+        answer_no = sum(m["role"] == "assistant" for m in chat) + 1
         chat = [*chat, {"role": "user", "content": question_html(question)}]
         pending = {"role": "assistant", "content": "…"}
-        yield "", [*chat, pending], chat, turns, gr.skip()
+        yield "", [*chat, pending], chat, turns, _PENDING_SOURCES
         answer: Answer | None = None
         try:
             parts = assistant.stream(question, turns[-HISTORY_TURNS:], mode=mode, k=_clamp_k(k))
@@ -361,26 +367,23 @@ def build_app(
                     pending = {"role": "assistant", "content": answer_html(part)}
                     yield gr.skip(), [*chat, pending], gr.skip(), gr.skip(), gr.skip()
         except AssistantError as exc:
-            failed = {"role": "assistant", "content": f"⚠️ {escape(str(exc))}"}
-            yield gr.skip(), [*chat, failed], [*chat, failed], turns, gr.skip()
-            return
+            reply = f"⚠️ {escape(str(exc))}"
         except Exception:
             log.exception("answering %r failed", question)
-            failed = {
-                "role": "assistant",
-                "content": "⚠️ Something went wrong while answering; the server log has details.",
-            }
-            yield gr.skip(), [*chat, failed], [*chat, failed], turns, gr.skip()
-            return
-        if answer is None:
-            return
-        done = [*chat, {"role": "assistant", "content": answer_html(answer.text)}]
-        turns = [
-            *turns,
-            {"role": "user", "content": question},
-            {"role": "assistant", "content": answer.text},
-        ]
-        yield gr.skip(), done, done, turns, sources_html(answer.citations, assistant.document)
+            reply = "⚠️ Something went wrong while answering; the server log has details."
+        else:
+            reply = "⚠️ No answer came back; please ask again."
+        if answer is not None:
+            reply = answer_html(answer.text)
+            turns = [
+                *turns,
+                {"role": "user", "content": question},
+                {"role": "assistant", "content": answer.text},
+            ]
+        done = [*chat, {"role": "assistant", "content": reply}]
+        citations = answer.citations if answer is not None else []
+        panel = sources_html(citations, assistant.document, answer_no)
+        yield gr.skip(), done, done, turns, panel
 
     def new_chat() -> tuple[Any, ...]:
         return [], [], [], _EMPTY_SOURCES, ""
@@ -539,7 +542,10 @@ def build_app(
     return app
 
 
-_EMPTY_SOURCES = '<div class="sources empty">Sources of the latest answer appear here.</div>'
+_EMPTY_SOURCES = (
+    '<div class="sources empty" data-answer="0">Sources of the latest answer appear here.</div>'
+)
+_PENDING_SOURCES = '<div class="sources empty pending">Searching the articles…</div>'
 
 
 def _clamp_k(k: float | None) -> int:

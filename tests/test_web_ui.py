@@ -35,7 +35,8 @@ HOSTILE = [
     pytest.param("$$\\href{javascript:x}{y}$$", id="latex"),
     pytest.param('"><svg/onload=alert(1)>', id="attribute-break"),
     pytest.param("# heading\n- item\n```code```", id="markdown-blocks"),
-    pytest.param("&lt;script&gt; already escaped", id="pre-escaped"),
+    pytest.param("&lt;script&gt; already escaped &#x27;", id="pre-escaped"),
+    pytest.param("it's O'Brien's \"quote\"", id="quotes"),
 ]
 
 
