@@ -449,7 +449,7 @@ def build_app(
         if mode is not None and mode not in modes:
             raise gr.Error(f"Unknown answer mode {mode!r}; choose one of {', '.join(modes)}.")
         try:
-            answer = assistant.ask(question, mode=mode, k=_clamp_k(k) if k is not None else None)
+            answer = assistant.ask(question, mode=mode, k=int(k) if k is not None else None)
         except AssistantError as exc:
             raise gr.Error(str(exc)) from None
         return answer.as_dict()

@@ -159,7 +159,8 @@ def test_ask_refuses_what_the_articles_do_not_say(server: Server) -> None:
     ("args", "message"),
     [
         pytest.param((QUESTION, 3, "poetry"), "Unknown answer mode", id="unknown-mode"),
-        pytest.param(("   ", None, None), "", id="empty-question"),
+        pytest.param(("   ", None, None), "the question is empty", id="empty-question"),
+        pytest.param((QUESTION, 500, None), "k must be between", id="k-out-of-range"),
     ],
 )
 def test_ask_errors_are_one_clear_sentence(

@@ -239,3 +239,17 @@ def test_removes_an_uploaded_document(
     page.screenshot(path=artifacts / "web-documents.png", full_page=True)
     assert "vantrel_bridge.txt" not in page.locator("#documents").inner_text()
     assert not (site["base"] / "index" / "uploads" / "vantrel_bridge.txt").exists()
+
+
+def test_rescans_the_articles_folder(
+    visitor: dict[str, Any], site: dict[str, Any], artifacts: Path
+) -> None:
+    page = visitor["page"]
+    (site["base"] / "articles" / "harbour.md").write_text(
+        "# Harbour crane returns\n\nThe old harbour crane of Quellmoor was put back in service.\n"
+    )
+    page.locator("#rescan").click()
+    page.locator("#report").get_by_text("Added 1").wait_for()
+    assert "unchanged 1" in page.locator("#report").inner_text()
+    page.locator("#documents").get_by_text("harbour.md").wait_for()
+    page.screenshot(path=artifacts / "web-rescan.png", full_page=True)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from assistant.types import Citation
+from assistant.types import Answer, Citation
 from assistant.webui import (
     answer_html,
     doc_key,
@@ -231,3 +234,110 @@ def test_launch_options_take_the_port_and_login_from_the_environment(
 def test_a_malformed_login_is_a_clear_error(tmp_path: Path, auth: str) -> None:
     with pytest.raises(AssistantError, match="user:password"):
         launch_options(load_settings(data_dir=tmp_path, auth=auth))
+
+
+# -- the app's handlers, over a fake Assistant (fast; the real one is in the server tests) ------
+class FakeAssistant:
+    """Scripted answers over one document; ``fail`` makes answering raise."""
+
+    def __init__(self, data_dir: Path, fail: Exception | None = None) -> None:
+        self.settings = load_settings(data_dir=data_dir)
+        self.fail = fail
+        self.doc = StoredDocument("/srv/a.txt", "A", TEXT)
+        self.asked: list[tuple[str, list[dict[str, str]]]] = []
+
+    def documents(self) -> list[StoredDocument]:
+        return [self.doc]
+
+    def document(self, source: str) -> StoredDocument | None:
+        return self.doc if source == self.doc.source else None
+
+    def stream(self, question: str, history: Any = None, **_: Any) -> Iterator[Any]:
+        self.asked.append((question, list(history or [])))
+        if self.fail is not None:
+            raise self.fail
+        yield "Haftar calls"
+        yield Answer(QUOTE + " [1]", False, [_citation(source="/srv/a.txt")], question=question)
+
+
+def _handler(app: Any, name: str) -> Any:
+    return next(f.fn for f in app.fns.values() if f.name == name)
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Iterator[Any]:
+    from assistant.webui import build_app
+
+    saved = {v: os.environ.get(v) for v in ("GRADIO_TEMP_DIR", "GRADIO_EXAMPLES_CACHE")}
+
+    def make(**kwargs: Any) -> tuple[Any, FakeAssistant]:
+        fake = FakeAssistant(tmp_path / "index", **kwargs)
+        return build_app(fake, tmp_path / "articles"), fake  # type: ignore[arg-type]
+
+    yield make
+    for var, value in saved.items():
+        if value is None:
+            os.environ.pop(var, None)
+        else:
+            os.environ[var] = value
+
+
+def test_chat_streams_then_shows_the_answer_and_its_sources(make_app: Any) -> None:
+    app, fake = make_app()
+    steps = list(_handler(app, "respond")("  Why <b>?  ", [], [], "extractive", 5))
+    first, *_, last = steps
+    assert first[0] == ""  # the question box is cleared at once
+    assert first[1][-2] == {"role": "user", "content": "Why &lt;b&gt;?"}
+    assert "Searching" in first[4]
+    _, chat, state, turns, sources = last
+    assert chat == state and chat[-1]["content"].endswith('<sup class="cite">[1]</sup>')
+    assert turns == [
+        {"role": "user", "content": "Why <b>?"},
+        {"role": "assistant", "content": QUOTE + " [1]"},
+    ]
+    assert 'data-answer="1"' in sources and "<mark>" in sources
+
+    # A follow-up carries the plain-text history; the next answer's panel is numbered 2.
+    *_, again = _handler(app, "respond")("And then?", chat, turns, "extractive", 5)
+    assert fake.asked[-1] == ("And then?", turns)
+    assert 'data-answer="2"' in again[4]
+
+
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [
+        pytest.param(
+            AssistantError("Nothing is indexed <yet>."),
+            "⚠️ Nothing is indexed &lt;yet&gt;&#46;",
+            id="assistant-error",
+        ),
+        pytest.param(
+            RuntimeError("secret internals"),
+            "⚠️ Something went wrong while answering; the server log has details.",
+            id="unexpected",
+        ),
+    ],
+)
+def test_chat_errors_are_one_clear_message_never_a_traceback(
+    make_app: Any, error: Exception, shown: str
+) -> None:
+    app, _ = make_app(fail=error)
+    *_, last = _handler(app, "respond")("Why?", [], [], "extractive", 5)
+    _, chat, _, turns, sources = last
+    assert chat[-1] == {"role": "assistant", "content": shown}
+    assert "Traceback" not in str(chat) and "secret internals" not in str(chat)
+    assert turns == [] and "No sources" in sources
+
+
+def test_new_chat_clears_everything(make_app: Any) -> None:
+    app, _ = make_app()
+    chat, state, turns, sources, question = _handler(app, "new_chat")()
+    assert chat == state == turns == [] and question == ""
+    assert 'data-answer="0"' in sources
+
+
+def test_gradio_keeps_its_files_in_the_upload_area(make_app: Any, tmp_path: Path) -> None:
+    make_app()
+    uploads = (tmp_path / "index" / "uploads").resolve()
+    assert Path(os.environ["GRADIO_TEMP_DIR"]).is_relative_to(uploads)
+    assert Path(os.environ["GRADIO_EXAMPLES_CACHE"]).is_relative_to(uploads)
