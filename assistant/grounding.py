@@ -33,7 +33,8 @@ LEXICAL_FLOOR = 0.3
 EMBED_THRESHOLD = 0.75
 """Cosine similarity of claim and cited sentence(s) that counts as support (with the floor)."""
 MIN_SHARED = 2
-"""A supported claim shares at least this many content words (fewer if it has fewer)."""
+"""A supported claim shares at least this many content words with its passage; a "sentence"
+with fewer content words ("The passage is number [3].") is not a checkable claim."""
 
 REFUSAL = "The articles don't say."
 
@@ -50,7 +51,7 @@ _STOPWORDS = frozenset(
     the their theirs them themselves then there these they this those though through to too
     under until up upon us very via was we were what when where which while who whom whose why
     will with would yet you your yours yourself yourselves according article articles passage
-    passages say says said text""".split()  # noqa: SIM905
+    passages say says said text question answer""".split()  # noqa: SIM905
 )
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -307,7 +308,8 @@ def support(
     spans = split_sentences(passage_text)
     if not spans:
         return None
-    need_shared = min(MIN_SHARED, len(claim_words))
+    if len(claim_words) < MIN_SHARED:
+        return None
     claim_numbers = _numbers(claim)
     claim_names = names(claim) - known
     sentence_words = [words(passage_text[s:e]) for s, e in spans]
@@ -328,7 +330,7 @@ def support(
         shared = len(claim_words & window_words)
         window_text = passage_text[spans[a][0] : spans[b - 1][1]]
         if (
-            shared < need_shared
+            shared < MIN_SHARED
             or not claim_numbers <= _numbers(window_text)
             or not claim_names <= window_words
         ):

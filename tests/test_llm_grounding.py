@@ -277,7 +277,8 @@ def test_strip_markers() -> None:
         pytest.param(
             "The Libyan economy grew strongly thanks to oil exports.", False, id="unrelated"
         ),
-        pytest.param("Derna.", True, id="one-word-answer"),
+        pytest.param("Derna.", False, id="one-word-is-no-claim"),
+        pytest.param("The passage is number 1.", False, id="meta-sentence"),
         pytest.param("Misrata.", False, id="one-word-elsewhere"),
         pytest.param("It is.", False, id="no-content-words"),
     ],

@@ -63,7 +63,8 @@ def llm_server() -> Iterator[str]:
     port = free_port()
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(model)]
     cmd += ["--host", "127.0.0.1", "--port", str(port), "--n_threads", "2", "--n_ctx", "4096"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}  # see assistant.llm._load_gguf
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
         wait_for_port(port, proc, timeout=120)
         yield f"http://127.0.0.1:{port}/v1"
