@@ -40,7 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--mode", choices=["extractive", "llm"], help="answerer (default: extractive)"
         )
-        p.add_argument("--data-dir", help="index location (default: $ASSISTANT_DATA_DIR or data/index)")
+        p.add_argument(
+            "--data-dir", help="index location (default: $ASSISTANT_DATA_DIR or data/index)"
+        )
         p.add_argument(
             "--source",
             action="append",

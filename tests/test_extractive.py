@@ -1,0 +1,355 @@
+"""The extractive answerer: pure scoring and composing with fakes; the real model for answers."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import statistics
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from assistant.answerer import final_answer
+from assistant.extractive import (
+    REFUSAL_THRESHOLD,
+    ExtractiveAnswerer,
+    candidate_sentences,
+    compose,
+    definition_focus,
+    expansion_in,
+    needs_previous,
+    question_type,
+    select,
+    stem,
+    type_match,
+)
+from assistant.types import Answer, Passage
+from vectorstore.index import StoredChunk
+from vectorstore.settings import AnswerSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SET = ROOT / "data" / "eval" / "derna-dev.jsonl"
+EXTRA = Path(__file__).with_name("extra_questions.jsonl")
+
+KNOWN_MISSES = {
+    # Matches the person's name and nothing else, exactly like the answerable "What position
+    # does Ahmed Maetig hold?" (0.345): MiniLM cannot tell "deputy" answers one and not the
+    # other. Kept in the file so the miss stays visible in the measurement.
+    "x-u14": "answered although unanswerable",
+}
+
+
+def load(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def correct(case: dict[str, Any], answer: Answer) -> bool:
+    if answer.refused != (not case["answerable"]):
+        return False
+    text = answer.text.lower()
+    return all(any(alt.lower() in text for alt in group) for group in case.get("expect", []))
+
+
+# -- fakes -----------------------------------------------------------------------------------
+class BagOfWords:
+    """A deterministic stand-in for MiniLM: hashed, normalised word counts."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        out = np.zeros((len(texts), 64), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().replace("?", " ").replace(".", " ").split():
+                out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % 64] += 1
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1, norms)
+
+
+DOC = (
+    "Haftar besieges Derna. The siege began in May 2016. He considers the council terrorists. "
+    "Kobler called for an end to the bombing. DMSC stands for Derna Mujahideen Shura Council."
+)
+
+
+def doc_passages(*cuts: tuple[int, int]) -> list[Passage]:
+    return [
+        Passage(StoredChunk(f"c{i}", "doc.txt", "Siege", DOC[s:e], i, s, e), 1.0 / (i + 1))
+        for i, (s, e) in enumerate(cuts)
+    ]
+
+
+# -- pure ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        pytest.param("Why does Haftar target the DMSC?", "why", id="why"),
+        pytest.param("Who is Martin Kobler?", "who", id="who"),
+        pytest.param("What position does he hold?", "who", id="position-is-who"),
+        pytest.param("Since when?", "when", id="since-when"),
+        pytest.param("In what year did it start?", "when", id="what-year"),
+        pytest.param("Where did the LNA retreat to?", "where", id="where"),
+        pytest.param("How many houses were destroyed?", "quantity", id="how-many"),
+        pytest.param("What does DMSC stand for?", "stand_for", id="stand-for"),
+        pytest.param("What is Operation Volcano?", "what", id="definition"),
+        pytest.param("Did the UN act?", "other", id="yes-no"),
+        pytest.param("And why?", "why", id="leading-and"),
+    ],
+)
+def test_question_type(question: str, expected: str) -> None:
+    assert question_type(question) == expected
+
+
+@pytest.mark.parametrize(
+    ("qtype", "sentence", "question", "expected"),
+    [
+        pytest.param("when", "It began back in May.", "", 1.0, id="month"),
+        pytest.param("when", "It began in 2014.", "", 1.0, id="year"),
+        pytest.param("when", "It began recently.", "", 0.5, id="vague"),
+        pytest.param("when", "It began with an attack.", "", 0.0, id="no-date"),
+        pytest.param(
+            "quantity",
+            "Two civilians were injured.",
+            "How many civilians?",
+            1.0,
+            id="number-and-unit",
+        ),
+        pytest.param(
+            "quantity", "Two houses burned.", "How many civilians?", 0.5, id="number-other-unit"
+        ),
+        pytest.param("quantity", "A six-year old was hurt.", "How old is he?", 1.0, id="age"),
+        pytest.param(
+            "quantity", "Two houses burned.", "How old is he?", 0.0, id="number-is-no-age"
+        ),
+        pytest.param("why", "He considers them terrorists.", "", 1.0, id="reason"),
+        pytest.param("why", "The siege goes on.", "", 0.0, id="no-reason"),
+        pytest.param("who", "The envoy Martin Kobler spoke.", "Who spoke?", 1.0, id="new-name"),
+        pytest.param(
+            "who",
+            "The envoy Martin Kobler spoke.",
+            "Who is Martin Kobler?",
+            0.6,
+            id="name-already-asked",
+        ),
+        pytest.param(
+            "who", "Kobler spoke.", "Who is the prime minister?", 0.0, id="role-asked-missing"
+        ),
+        pytest.param("where", "They retreated to Karsa.", "", 1.0, id="place"),
+        pytest.param(
+            "stand_for",
+            "DMSC stands for Derna Mujahideen Shura Council.",
+            "What does DMSC stand for?",
+            1.0,
+            id="stands-for",
+        ),
+        pytest.param(
+            "stand_for",
+            "the Government of National Accord said",
+            "What does GNA stand for?",
+            1.0,
+            id="initials",
+        ),
+        pytest.param(
+            "stand_for", "The GNA did nothing.", "What does GNA stand for?", 0.0, id="acronym-alone"
+        ),
+        pytest.param(
+            "what", "Operation Volcano is a siege.", "What is Operation Volcano?", 1.0, id="defines"
+        ),
+        pytest.param("what", "Volcano goes on.", "What is Operation Volcano?", 0.5, id="mentions"),
+    ],
+)
+def test_type_match(qtype: Any, sentence: str, question: str, expected: float) -> None:
+    assert type_match(qtype, sentence, question) == expected
+
+
+@pytest.mark.parametrize(
+    ("acronym", "text", "expected"),
+    [
+        pytest.param(
+            "LNA",
+            "forces of Haftar's Libyan National Army that",
+            "Libyan National Army",
+            id="initials",
+        ),
+        pytest.param("UN", "the United Nations said", "United Nations", id="two-words"),
+        pytest.param("GNA", "no expansion here", None, id="none"),
+    ],
+)
+def test_expansion_in(acronym: str, text: str, expected: str | None) -> None:
+    assert expansion_in(acronym, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        pytest.param("In any event he considers them terrorists.", True, id="connector-then-he"),
+        pytest.param("This group was instrumental.", True, id="demonstrative"),
+        pytest.param("However, Haftar considers them allies.", True, id="them-early"),
+        pytest.param("Haftar considers the DMSC terrorists.", False, id="named-subject"),
+        pytest.param("“It could be worse.”", True, id="quoted-it"),
+    ],
+)
+def test_needs_previous(sentence: str, expected: bool) -> None:
+    assert needs_previous(sentence) is expected
+
+
+def test_stem_and_focus() -> None:
+    assert stem("besieged") == stem("besieging") and stem("damage") == stem("damaged")
+    assert definition_focus("What does DMSC stand for?") == "DMSC"
+    assert definition_focus("Who is the UN envoy?") == "UN envoy"
+
+
+def test_overlapping_chunks_give_each_sentence_once() -> None:
+    passages = doc_passages((0, DOC.index(" Kobler")), (DOC.index("The siege"), len(DOC)))
+    sentences = candidate_sentences(passages)
+    texts = [s.text for s in sentences]
+    assert len(texts) == len(set(texts)) == 5
+    for s in sentences:
+        assert DOC[s.doc_start : s.doc_end] == s.text
+        assert passages[s.passage].chunk.text[s.start : s.end] == s.text
+
+
+def test_pronoun_sentence_brings_its_antecedent_and_one_citation_covers_both() -> None:
+    passages = doc_passages((0, len(DOC)))
+    answerer = ExtractiveAnswerer(BagOfWords(), threshold=0.0)
+    answer = final_answer(answerer.stream("Why does he consider the council terrorists?", passages))
+    assert not answer.refused
+    assert answer.text.startswith(
+        "The siege began in May 2016. He considers the council terrorists."
+    )
+    quote = answer.citations[0].quote
+    assert quote == DOC[answer.citations[0].start : answer.citations[0].end]
+    assert quote.startswith("The siege began") and quote.endswith("terrorists.")
+
+
+def test_compose_numbers_runs_best_first() -> None:
+    passages = doc_passages((0, len(DOC)))
+    s = candidate_sentences(passages)
+    parts = compose([(s[0], 0.4), (s[3], 0.9)], passages)
+    assert [c.n for _, c in parts] == [1, 2]
+    assert parts[0][0].startswith("Kobler called") and parts[0][0].endswith("[1]")
+    assert parts[1][1].quote == "Haftar besieges Derna."
+
+
+def test_select_refuses_below_threshold_and_keeps_only_close_sentences() -> None:
+    passages = doc_passages((0, len(DOC)))
+    answerer = ExtractiveAnswerer(BagOfWords())
+    sentences, scored = answerer.score("Who called for an end to the bombing?", passages)
+    assert select(scored, sentences, 3, threshold=scored[0].score + 0.01) == []
+    chosen = select(scored, sentences, 1, threshold=0.0)
+    assert [s.text for s, _ in chosen] == ["Kobler called for an end to the bombing."]
+
+
+def test_refusal_and_stream_shape() -> None:
+    passages = doc_passages((0, len(DOC)))
+    answerer = ExtractiveAnswerer(BagOfWords(), AnswerSettings(max_sentences=2))
+    parts = list(answerer.stream("What is the capital of Australia?", passages))
+    assert isinstance(parts[-1], Answer) and parts[-1].refused and not parts[-1].citations
+    assert parts[-1].text.startswith("The articles don't say")
+    assert all(isinstance(p, str) for p in parts[:-1])
+
+    nothing = final_answer(answerer.stream("Who besieges Derna?", []))
+    assert nothing.refused
+
+
+def test_streamed_text_grows_and_ends_with_the_answer() -> None:
+    passages = doc_passages((0, len(DOC)))
+    answerer = ExtractiveAnswerer(BagOfWords(), threshold=0.0)
+    parts = list(answerer.stream("When did the siege of Derna begin, and what is DMSC?", passages))
+    texts = [p for p in parts if isinstance(p, str)]
+    assert texts and all(b.startswith(a) for a, b in itertools.pairwise(texts))
+    assert isinstance(parts[-1], Answer) and parts[-1].text == texts[-1]
+
+
+def test_sentence_vectors_are_cached() -> None:
+    fake = BagOfWords()
+    answerer = ExtractiveAnswerer(fake)
+    passages = doc_passages((0, len(DOC)))
+    answerer.score("Who is Kobler?", passages)
+    answerer.score("Who is Haftar?", passages)
+    assert len(fake.calls[2]) == 1  # second question: only the question itself is encoded
+
+
+def test_embeddings_can_be_loaded_lazily() -> None:
+    made: list[BagOfWords] = []
+
+    def factory() -> BagOfWords:
+        made.append(BagOfWords())
+        return made[-1]
+
+    answerer = ExtractiveAnswerer(factory)
+    assert made == []
+    answerer.score("Who is Kobler?", doc_passages((0, len(DOC))))
+    assert len(made) == 1
+
+
+# -- the real model over the sample article --------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.parametrize("case", load(DEV_SET), ids=lambda c: c["id"])
+def test_dev_set(sample_assistant: Any, case: dict[str, Any]) -> None:
+    answer = sample_assistant.ask(case["question"], case.get("history"))
+    assert correct(case, answer), answer.text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", load(EXTRA), ids=lambda c: c["id"])
+def test_extra_questions(sample_assistant: Any, case: dict[str, Any]) -> None:
+    answer = sample_assistant.ask(case["question"], case.get("history"))
+    if case["id"] in KNOWN_MISSES:
+        assert not correct(case, answer), "fixed: remove it from KNOWN_MISSES"
+        return
+    assert correct(case, answer), answer.text
+
+
+@pytest.mark.slow
+def test_citations_quote_the_document_verbatim(sample_assistant: Any) -> None:
+    questions = [c for c in load(DEV_SET) + load(EXTRA) if c["answerable"]]
+    cited = 0
+    for case in questions:
+        answer = sample_assistant.ask(case["question"], case.get("history"))
+        assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+        for c in answer.citations:
+            document = sample_assistant.document(c.source)
+            assert document is not None
+            assert c.quote == document.text[c.start : c.end]
+            assert f"[{c.n}]" in answer.text
+            cited += 1
+        assert answer.search_query and answer.mode == "extractive" and answer.passages
+    assert cited >= len(questions)
+
+
+@pytest.mark.slow
+def test_stream_through_the_api(sample_assistant: Any) -> None:
+    parts = list(sample_assistant.stream("Why does Haftar target the DMSC?"))
+    final = parts[-1]
+    assert isinstance(final, Answer) and not final.refused and final.seconds > 0
+    assert [p for p in parts[:-1] if isinstance(p, str)][-1] == final.text
+
+
+@pytest.mark.slow
+def test_refusal_threshold_separates_measured_scores(sample_assistant: Any) -> None:
+    """The measurement behind REFUSAL_THRESHOLD (run with -s to see the figures)."""
+    answerer = sample_assistant.answerer("extractive")
+    scores: dict[bool, list[tuple[float, str]]] = {True: [], False: []}
+    for case in load(DEV_SET) + load(EXTRA):
+        history = case.get("history")
+        passages = sample_assistant.retrieve(case["question"], history)
+        score = answerer.evidence(case["question"], passages, history)
+        scores[case["answerable"]].append((score, case["id"]))
+    answerable = sorted(scores[True])
+    unanswerable = sorted(scores[False])
+    print(
+        f"\nanswerable n={len(answerable)} min={answerable[0]} "
+        f"median={statistics.median(s for s, _ in answerable):.3f}"
+        f"\nunanswerable n={len(unanswerable)} max={unanswerable[-1]} "
+        f"second={unanswerable[-2]} median={statistics.median(s for s, _ in unanswerable):.3f}"
+        f"\nthreshold={REFUSAL_THRESHOLD}"
+    )
+    assert answerable[0][0] >= REFUSAL_THRESHOLD + 0.02
+    above = [i for s, i in unanswerable if s >= REFUSAL_THRESHOLD]
+    assert set(above) <= set(KNOWN_MISSES)
+    assert max(s for s, i in unanswerable if i not in KNOWN_MISSES) <= REFUSAL_THRESHOLD - 0.02
