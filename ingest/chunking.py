@@ -12,6 +12,7 @@ the embedding model's own limit, measured with its tokenizer, so nothing is sile
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
@@ -66,39 +67,68 @@ def split_sentences(text: str) -> list[Span]:
 
 
 def _split_long(text: str, span: Span, limits: ChunkLimits) -> list[Span]:
-    """Cut one over-long sentence at word boundaries into pieces that each fit the limits."""
-    fits = limits.fits
+    """Cut one over-long sentence at word boundaries into pieces that each fit the limits.
+
+    Linear in the sentence: it is tokenised once (token start offsets from each counter), word
+    runs are packed by counting token starts with bisect, and each piece is checked exactly.
+    """
     start, end = span
     words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+    segment = text[start:end]
+    soft_starts = [start + o for o in _starts(segment, limits.count, limits.count_starts)]
+    hard_starts = (
+        [start + o for o in _starts(segment, limits.hard_count, limits.hard_starts)]
+        if limits.hard_count
+        else []
+    )
+
+    def tokens_in(starts: list[int], a: int, b: int) -> int:
+        return bisect_left(starts, b) - bisect_left(starts, a)
+
     pieces: list[Span] = []
     i = 0
     while i < len(words):
-        # every word is at least one token, so no piece has more words than max_tokens
-        lo, hi = i + 1, min(len(words), i + limits.max_tokens)
-        # the longest run of words from i that fits (binary search; a single word always goes)
+        a = words[i][0]
+        # the most words from i whose token count stays within both limits (binary search)
+        lo, hi = i + 1, len(words)
         while lo < hi:
             mid = (lo + hi + 1) // 2
-            if fits(text[words[i][0] : words[mid - 1][1]]):
+            b = words[mid - 1][1]
+            if tokens_in(soft_starts, a, b) <= limits.max_tokens and (
+                not hard_starts or tokens_in(hard_starts, a, b) <= limits.hard_max
+            ):
                 lo = mid
             else:
                 hi = mid - 1
-        j = max(lo, i + 1)
-        if j == i + 1 and not fits(text[words[i][0] : words[i][1]]):
-            pieces.extend(_split_chars(text, words[i], fits))
-        else:
-            pieces.append((words[i][0], words[j - 1][1]))
+        j = lo
+        while j > i + 1 and not limits.fits(text[a : words[j - 1][1]]):
+            j -= max(1, (j - i) // 16)  # pieces counted alone differ little from in context
+            j = max(j, i + 1)
+        if limits.fits(text[a : words[j - 1][1]]):
+            pieces.append((a, words[j - 1][1]))
+        else:  # one word longer than a chunk: a URL, a blob
+            pieces.extend(_split_chars(text, (a, words[j - 1][1]), limits))
         i = j
     return pieces
 
 
-def _split_chars(text: str, span: Span, fits: Callable[[str], bool]) -> list[Span]:
+def _starts(
+    text: str, count: TokenCounter | None, starts: Callable[[str], list[int]] | None
+) -> list[int]:
+    """Token start offsets; without a tokenizer for offsets, one "token" per character."""
+    if starts is not None:
+        return starts(text)
+    return list(range(len(text)))
+
+
+def _split_chars(text: str, span: Span, limits: ChunkLimits) -> list[Span]:
     """Last resort for a "word" too long to embed (a URL, a base64 blob): the longest slices
-    that fit, found by halving; a single character always goes."""
+    that fit, found by halving from a bounded size; a single character always goes."""
     start, end = span
     pieces: list[Span] = []
     while start < end:
-        size = end - start
-        while size > 1 and not fits(text[start : start + size]):
+        size = min(end - start, limits.max_tokens * 8)
+        while size > 1 and not limits.fits(text[start : start + size]):
             size //= 2
         pieces.append((start, start + size))
         start += size
@@ -114,6 +144,9 @@ class ChunkLimits:
     hard_count: TokenCounter | None = None
     """The embedding model's own count (no special tokens); chunks stay within ``hard_max``."""
     hard_max: int = 254
+    count_starts: Callable[[str], list[int]] | None = None
+    """Character offset where each ``count`` token starts (for splitting very long sentences)."""
+    hard_starts: Callable[[str], list[int]] | None = None
 
     def fits(self, piece: str) -> bool:
         if self.count(piece) > self.max_tokens:

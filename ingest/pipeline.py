@@ -33,7 +33,7 @@ from ingest.report import IngestReport, Progress
 from vectorstore.docstore import StoredDocument
 from vectorstore.embeddings import default_model_path, model_max_tokens, model_tokenizer
 from vectorstore.index import Index
-from vectorstore.settings import ChunkingSettings, Settings
+from vectorstore.settings import Settings
 
 PIPELINE_VERSION = "1"
 """Bump when cleaning or chunking changes, so every file is re-ingested once."""
@@ -56,13 +56,24 @@ def count_tokens(text: str) -> int:
     return len(_cl100k().encode(text, disallowed_special=()))
 
 
+def token_starts(text: str) -> list[int]:
+    """Character offset where each cl100k token of ``text`` starts."""
+    enc = _cl100k()
+    _, offsets = enc.decode_with_offsets(enc.encode(text, disallowed_special=()))
+    return list(offsets)
+
+
 def chunk_limits(settings: Settings) -> ChunkLimits:
     model = settings.embedding.model or str(default_model_path())
     tokenizer = model_tokenizer(model)
     max_len = model_max_tokens(model)
 
     def hard_count(text: str) -> int:
-        return len(tokenizer(text, add_special_tokens=False)["input_ids"])
+        return len(tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+
+    def hard_starts(text: str) -> list[int]:
+        got = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+        return [start for start, _ in got["offset_mapping"]]
 
     return ChunkLimits(
         max_tokens=settings.chunking.chunk_tokens,
@@ -70,6 +81,8 @@ def chunk_limits(settings: Settings) -> ChunkLimits:
         count=count_tokens,
         hard_count=hard_count,
         hard_max=max_len - 2,  # [CLS] and [SEP]
+        count_starts=token_starts,
+        hard_starts=hard_starts,
     )
 
 
@@ -151,35 +164,50 @@ def _in_scope(source: str, roots: Sequence[Path]) -> bool:
     return False
 
 
-# -- time-bounded parsing --------------------------------------------------------------------
-class _Parser:
-    """Parses HTML and PDF in a worker process so a hostile file can be stopped after a timeout."""
+# -- time-bounded preparation ---------------------------------------------------------------
+def prepare_file(path: Path, source: str, settings: Settings) -> tuple[Article, list[Document]]:
+    """Load, clean and chunk one file (runs in a worker process for risky inputs)."""
+    chunking = settings.chunking
+    article = load_file(path, source, int(chunking.max_file_mb * 1_000_000), chunking.max_pdf_pages)
+    chunks = chunk_article(article, chunk_limits(settings))
+    if not chunks:
+        raise LoadError("has no text to index after cleaning")
+    return article, chunks
 
-    def __init__(self, timeout_s: float) -> None:
-        self.timeout_s = timeout_s
+
+IN_PROCESS_MAX_BYTES = 1_000_000
+"""Text files up to this size are prepared in-process; anything larger, and every HTML or PDF
+file, goes to a worker that is stopped after ``chunking.parse_timeout_s``."""
+
+
+class _Preparer:
+    """Prepares files, sending risky ones to a worker process that can be stopped on timeout."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.timeout_s = settings.chunking.parse_timeout_s
         self._pool: Any = None
 
-    def load(self, path: Path, source: str, chunking: ChunkingSettings) -> Article:
-        max_bytes = int(chunking.max_file_mb * 1_000_000)
+    def prepare(self, path: Path, source: str) -> tuple[Article, list[Document]]:
         try:
             with open(path, "rb") as handle:
                 head = handle.read(1024)
-            kind = kind_of(path, head)
+            risky = kind_of(path, head) != "text" or path.stat().st_size > IN_PROCESS_MAX_BYTES
         except OSError:
-            kind = "text"  # load_file reports the read error itself
-        if kind == "text":
-            return load_file(path, source, max_bytes, chunking.max_pdf_pages)
+            risky = False  # load_file reports the read error itself
+        if not risky:
+            return prepare_file(path, source, self.settings)
         if self._pool is None:
-            self._pool = multiprocessing.get_context("spawn").Pool(1, maxtasksperchild=500)
-        job = self._pool.apply_async(load_file, (path, source, max_bytes, chunking.max_pdf_pages))
+            self._pool = multiprocessing.get_context("spawn").Pool(1, maxtasksperchild=200)
+        job = self._pool.apply_async(prepare_file, (path, source, self.settings))
         try:
-            article: Article = job.get(self.timeout_s)
-            return article
+            prepared: tuple[Article, list[Document]] = job.get(self.timeout_s)
+            return prepared
         except multiprocessing.TimeoutError:
             self.close()
             raise LoadError(
-                f"took longer than {self.timeout_s:.0f} s to parse and was stopped; the file may "
-                "be malformed"
+                f"took longer than {self.timeout_s:.0f} s to read and was stopped; the file may "
+                "be malformed (or raise chunking.parse_timeout_s)"
             ) from None
         except LoadError:
             raise
@@ -249,8 +277,7 @@ def _run(
         else:
             todo.append((item, fingerprint))
 
-    limits = chunk_limits(settings) if todo else None
-    parser = _Parser(settings.chunking.parse_timeout_s)
+    preparer = _Preparer(settings)
     batch: list[tuple[Article, str, list[Document]]] = []
     written = 0
 
@@ -280,11 +307,7 @@ def _run(
         pending = 0
         for n, (item, fingerprint) in enumerate(todo, 1):
             try:
-                article = parser.load(item.path, item.source, settings.chunking)
-                assert limits is not None
-                chunks = chunk_article(article, limits)
-                if not chunks:
-                    raise LoadError("has no text to index after cleaning")
+                article, chunks = preparer.prepare(item.path, item.source)
             except LoadError as exc:
                 report.failed.append((str(item.path), str(exc)))
             else:
@@ -296,7 +319,7 @@ def _run(
             progress(Progress(n, len(todo), written, str(item.path)))
         flush()
     finally:
-        parser.close()
+        preparer.close()
 
     failed_paths = {p for p, _ in report.failed}
     for source in sorted(states):

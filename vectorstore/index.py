@@ -85,6 +85,7 @@ class Index:
             raise StoreUnavailableError(
                 f"Cannot open the Chroma collection {settings.collection!r}: {exc}"
             ) from exc
+        refuse_stored_embedding_function(self.chroma._collection)
         where = settings.chroma_url or "embedded"
         self.records = SQLRecordManager(
             f"chroma/{where}/{settings.collection}",
@@ -267,6 +268,47 @@ class Index:
 
     def close(self) -> None:
         self.docs.close()
+
+
+_SAFE_EF_TYPES = {None, "legacy", "unknown"}
+
+
+def refuse_stored_embedding_function(collection: Any) -> None:
+    """Refuse a collection whose stored configuration names an embedding function.
+
+    Chroma builds such a function from the stored settings on every add/upsert, passing its
+    kwargs through (``trust_remote_code`` included: GHSA-f4j7-r4q5-qw2c, no fixed release). Our
+    collections store none — vectors are computed here — so a stored one was planted by
+    someone else, on a shared server or in a copied store directory.
+    """
+    found: list[str] = []
+    config = (collection.configuration_json or {}).get("embedding_function")
+    if isinstance(config, dict) and config.get("type") not in _SAFE_EF_TYPES:
+        found.append(str(config.get("name") or config.get("type")))
+    schema = collection.get_model().serialized_schema
+    for ef in _embedding_function_entries(schema):
+        if ef.get("type") not in _SAFE_EF_TYPES:
+            found.append(str(ef.get("name") or ef.get("type")))
+    if found:
+        raise StoreUnavailableError(
+            f"The Chroma collection {collection.name!r} is configured with an embedding function "
+            f"({', '.join(sorted(set(found)))}) that this assistant never sets; it will not "
+            "write to it, since Chroma would build that function from stored settings. Use a "
+            "new collection or data dir, or delete that collection on the server."
+        )
+
+
+def _embedding_function_entries(node: Any) -> Iterator[dict[str, Any]]:
+    """Every ``{"embedding_function": {...}}`` value anywhere in a serialised schema."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "embedding_function" and isinstance(value, dict):
+                yield value
+            else:
+                yield from _embedding_function_entries(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _embedding_function_entries(value)
 
 
 def _source_filter(sources: Sequence[str] | None) -> dict[str, Any] | None:
