@@ -36,7 +36,7 @@ class SpySentenceTransformer(EmbeddingFunction):  # type: ignore[type-arg]
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         self.config = config or PLANTED
 
-    def __call__(self, input: Any) -> Any:  # noqa: A002 - chromadb's signature
+    def __call__(self, input: Any) -> Any:
         return [[0.0] * 384 for _ in input]
 
     @staticmethod
