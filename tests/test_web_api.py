@@ -27,7 +27,7 @@ pytestmark = pytest.mark.slow
 
 QUESTION = "Why does Haftar target the DMSC?"
 MAX_UPLOAD_MB = 1
-MAX_QUEUE = 2
+MAX_QUEUE = 4
 
 
 @dataclass(frozen=True)
@@ -176,6 +176,20 @@ def test_ask_errors_are_one_clear_sentence(
     assert "Traceback" not in text and 'File "' not in text
 
 
+def test_concurrent_askers_each_get_their_own_answer(server: Server) -> None:
+    from gradio_client import Client
+
+    questions = [
+        QUESTION,
+        "Who called for an end to the bombing?",
+        "What did the Shura Council fighters repel?",
+    ]
+    client = Client(server.url, verbose=False)
+    jobs = [client.submit(q, api_name="/ask") for q in questions]  # all queued at once
+    results = [job.result(timeout=120) for job in jobs]
+    assert [r["search_query"] for r in results] == questions
+
+
 # -- file routes ----------------------------------------------------------------------------------
 ROUTES = ["/gradio_api/file=", "/file=", "/gradio_api/file/", "/file/", "/static/", "/assets/"]
 
@@ -267,13 +281,13 @@ def test_a_full_queue_answers_busy_at_once(server: Server) -> None:
         results.append((resp.status, resp.read(), time.monotonic() - started))
         conn.close()
 
-    threads = [threading.Thread(target=join, args=(i,)) for i in range(12)]
+    threads = [threading.Thread(target=join, args=(i,)) for i in range(16)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(60)
     busy = [r for r in results if r[0] == 503]
-    assert len(results) == 12
+    assert len(results) == 16
     assert busy, [r[:2] for r in results]
     assert all(b"Queue is full" in body for _, body, _ in busy)
     assert max(seconds for _, _, seconds in busy) < 10  # refused at once, not after a wait
