@@ -473,6 +473,7 @@ def build_app(
                         allow_tags=False,
                         elem_id="chat",
                         feedback_options=None,
+                        buttons=["copy", "copy_all"],  # no "share": answers stay on this machine
                         placeholder="Ask about the articles.",
                     )
                     with gr.Row():
