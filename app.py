@@ -1,11 +1,12 @@
-"""Start the web chat: ``python app.py [ARTICLES_DIR]`` (or ``make run``).
+"""Start the web chat over the indexed articles.
 
-Wiring only; the app itself is :mod:`assistant.webui`. Listens on 127.0.0.1:7860 by default
+``python app.py [ARTICLES_DIR]`` (or ``make run``). Wiring only; the app itself is :mod:`assistant.webui`. Listens on 127.0.0.1:7860 by default
 (``GRADIO_SERVER_PORT`` changes the port); ``ASSISTANT_AUTH=user:password`` asks for a login.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -14,7 +15,15 @@ from assistant.webui import build_app, launch_options
 
 
 def main(argv: list[str]) -> int:
-    articles = Path(argv[0] if argv else "data/articles")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "articles",
+        nargs="?",
+        default="data/articles",
+        type=Path,
+        help="folder indexed on first start and by the re-scan button",
+    )
+    articles = parser.parse_args(argv).articles
     settings = load_settings()
     try:
         assistant = Assistant(settings=settings)

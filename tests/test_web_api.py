@@ -121,6 +121,9 @@ def test_ask_returns_the_cli_json_with_citations(server: Server) -> None:
     from gradio_client import Client
 
     client = Client(server.url, verbose=False)
+    assert set(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == {
+        "/ask"
+    }
     result = client.predict(QUESTION, api_name="/ask")
     assert set(result) >= {"answer", "refused", "citations", "mode", "search_query"}
     assert result["refused"] is False
@@ -138,7 +141,7 @@ def test_ask_takes_k_and_mode(server: Server) -> None:
     from gradio_client import Client
 
     client = Client(server.url, verbose=False)
-    result = client.predict(QUESTION, 1, "extractive", api_name="/ask")
+    result = client.predict(question=QUESTION, k=1, mode="extractive", api_name="/ask")
     assert result["mode"] == "extractive"
     assert {c["source"] for c in result["citations"]} <= {
         str((server.articles / "derna-siege.txt").resolve())
