@@ -1,7 +1,8 @@
 """Start the web chat over the indexed articles.
 
-``python app.py [ARTICLES_DIR]`` (or ``make run``). Wiring only; the app itself is :mod:`assistant.webui`. Listens on 127.0.0.1:7860 by default
-(``GRADIO_SERVER_PORT`` changes the port); ``ASSISTANT_AUTH=user:password`` asks for a login.
+``python app.py [ARTICLES_DIR]`` (or ``make run``). Wiring only; the app is in
+:mod:`assistant.webui`. Listens on 127.0.0.1:7860 (``GRADIO_SERVER_PORT`` changes the port);
+``ASSISTANT_AUTH=user:password`` asks for a login.
 """
 
 from __future__ import annotations
