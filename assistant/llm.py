@@ -120,18 +120,22 @@ def resolve_model(settings: Settings) -> str:
     return _first_served_model(base_url, key)
 
 
-@lru_cache(maxsize=8)
+_SERVED: dict[tuple[str, str], str] = {}
+
+
 def _first_served_model(base_url: str, api_key: str) -> str:
+    """The first model id the server lists; remembered only once the server has answered."""
     import openai
 
-    try:
-        client = openai.OpenAI(base_url=base_url, api_key=api_key, timeout=5.0, max_retries=0)
-        ids = [m.id for m in client.models.list()]
-    except openai.OpenAIError:
-        # not cached as a real answer: the chat call reports the unreachable server clearly
-        _first_served_model.cache_clear()
-        return "default"
-    return ids[0] if ids else "default"
+    key = (base_url, api_key)
+    if key not in _SERVED:
+        try:
+            client = openai.OpenAI(base_url=base_url, api_key=api_key, timeout=5.0, max_retries=0)
+            ids = [m.id for m in client.models.list()]
+        except openai.OpenAIError:
+            return "default"  # the chat request then reports what is wrong, in words
+        _SERVED[key] = ids[0] if ids else "default"
+    return _SERVED[key]
 
 
 def _gguf_chat(settings: Settings, max_tokens: int) -> BaseChatModel:
@@ -344,6 +348,7 @@ class LLMAnswerer:
         self.fallback = fallback
         self.embed = embed
         self._model = model
+        self._given_model = model
         self._count = count
         self._lock = threading.Lock()
 
@@ -371,13 +376,20 @@ class LLMAnswerer:
             yield self._fall_back(question, passages, history, [])
             return
         text = ""
+        model = self.model
         pieces = stream_text(self.model, answer_messages(question, packed, history), self.settings)
-        for piece in pieces:
-            text += piece
-            yield text
-            if any(c in piece for c in ".]\n") and looping(text):
-                pieces.close()  # small models can repeat a sentence until max_tokens
-                break
+        try:
+            for piece in pieces:
+                text += piece
+                yield text
+                if any(c in piece for c in ".]\n") and looping(text):
+                    pieces.close()  # small models can repeat a sentence until max_tokens
+                    break
+        except LLMUnavailableError:
+            with self._lock:  # build afresh next time: the server may be back, or renamed
+                if self._model is model and self._given_model is None:
+                    self._model = None
+            raise
         checked = ground(text, packed, embed=self.embed, question=question)
         if checked.refused or checked.supported:
             yield Answer(

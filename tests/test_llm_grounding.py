@@ -497,3 +497,17 @@ def test_condense_question() -> None:
     got = condense_question(Settings(), "Why is he doing it?", history, model=model)
     assert got == "Why is Khalifa Haftar besieging Derna?"
     assert condense_question(Settings(), "Why is he doing it?", []) == "Why is he doing it?"
+
+
+def test_unreachable_server_is_retried_on_the_next_question(passages: list[Passage]) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
+    answerer = LLMAnswerer(Settings(llm_base_url=url), FakeFallback())
+    for _ in range(2):
+        with pytest.raises(LLMUnavailableError, match="Cannot reach") as info:
+            final_answer(answerer.stream("Why?", passages))
+        assert url in str(info.value) and "ASSISTANT_LLM_BASE_URL" in str(info.value)
+        assert answerer._model is None, "the next question builds the client afresh"
