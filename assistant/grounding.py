@@ -5,7 +5,13 @@
 2. :func:`ground` reads the model's answer back: it splits it into sentences, reads each
    sentence's ``[n]`` markers, keeps a sentence only when a passage it cites supports it
    (content-word overlap with that passage's best one or two sentences, optionally embedding
-   similarity), quotes the best-supporting sentence verbatim, and renumbers markers ``1..m``.
+   similarity, and no number or name the passage lacks), quotes the best-supporting sentence
+   verbatim, and renumbers markers ``1..m``.
+
+Lexical support catches invented names, numbers and off-topic sentences; it cannot catch a
+sentence that reuses the passage's words to say something else ("Haftar condemned the bombing
+by Kobler" passes against "Kobler condemned the bombing by Haftar"); the quotes let a reader
+check.
 
 >>> sorted(words("Haftar's forces were besieging the cities"))
 ['besieg', 'citi', 'forc', 'haftar']
@@ -303,12 +309,8 @@ def support(
     True
     """
     claim_words = words(claim)
-    if not claim_words:
-        return None
     spans = split_sentences(passage_text)
-    if not spans:
-        return None
-    if len(claim_words) < MIN_SHARED:
+    if len(claim_words) < MIN_SHARED or not spans:
         return None
     claim_numbers = _numbers(claim)
     claim_names = names(claim) - known
