@@ -52,8 +52,12 @@ class Assistant:
             )
         self.settings = settings
         self.index = Index(settings, client=client)
-        self.retriever = Retriever(self.index, settings)
-        self._extractive: ExtractiveAnswerer | None = None
+        # The extractive answerer's vector cache also serves the retriever's query embedding,
+        # so a question is embedded once.
+        self._extractive = ExtractiveAnswerer(lambda: self.index.embeddings, settings.answer)
+        self.retriever = Retriever(
+            self.index, settings, embed_query=lambda q: self._extractive.vectors([q])[0].tolist()
+        )
         self._llm: Answerer | None = None
 
     # -- ingest ------------------------------------------------------------------------------
@@ -145,10 +149,6 @@ class Assistant:
         mode = mode or self.settings.answer.mode
         if mode not in ("extractive", "llm"):
             raise BadQuestionError(f"Unknown answer mode {mode!r}: use 'extractive' or 'llm'.")
-        if self._extractive is None:
-            self._extractive = ExtractiveAnswerer(
-                lambda: self.index.embeddings, self.settings.answer
-            )
         if mode == "extractive":
             return self._extractive
         if self._llm is None:

@@ -609,8 +609,8 @@ class ExtractiveAnswerer:
         if not sentences:
             return [], []
         query = rewrite_followup(question, history)
-        qvec = self._encode([query])[0]
-        sims = (self._vectors(scoring_texts(sentences)) @ qvec).tolist()
+        qvec = self.vectors([query])[0]
+        sims = (self.vectors(scoring_texts(sentences)) @ qvec).tolist()
         return sentences, score_sentences(question, query, sentences, sims)
 
     def evidence(
@@ -650,9 +650,9 @@ class ExtractiveAnswerer:
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
         return np.asarray(self.embeddings.encode(list(texts)), dtype=np.float32)
 
-    def _vectors(self, texts: Sequence[str]) -> np.ndarray:
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
         """One unit vector per text; texts seen before (the same chunks come back for related
-        questions) are not encoded again."""
+        questions, the retriever embeds the same query) are not encoded again."""
         with self._cache_lock:
             known = {t: self._cache[t] for t in texts if t in self._cache}
             for t in known:

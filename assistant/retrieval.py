@@ -12,7 +12,7 @@ with the number of chunks in Python.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from assistant.types import Passage
 from vectorstore.index import Index, StoredChunk
@@ -131,9 +131,16 @@ def fuse(
 class Retriever:
     """Hybrid search over one :class:`~vectorstore.index.Index`."""
 
-    def __init__(self, index: Index, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        index: Index,
+        settings: Settings | None = None,
+        *,
+        embed_query: Callable[[str], Sequence[float]] | None = None,
+    ) -> None:
         self.index = index
         self.settings = settings or index.settings
+        self.embed_query = embed_query or (lambda text: index.embeddings.embed_query(text))
 
     def search(
         self, query: str, *, k: int | None = None, sources: Sequence[str] | None = None
@@ -144,7 +151,7 @@ class Retriever:
         # Enough candidates that collapsing duplicates still leaves k passages.
         n = max(opts.candidates, 2 * top_k)
         sources = list(sources) if sources else None
-        vector = self.index.embeddings.embed_query(query)
+        vector = self.embed_query(query)
         dense = self.index.dense_search(vector, n, sources=sources)
         allowed = self._ids_of(sources) if sources else None
         keyword_hits = self.index.bm25().search(query, n, allowed=allowed)
