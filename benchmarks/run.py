@@ -515,6 +515,7 @@ def run(
     seed: int,
     work: Path,
     questions_per_size: int,
+    max_questions: int | None = None,
     onnx: bool,
     llm: bool,
     reuse: bool,
@@ -617,10 +618,12 @@ def run(
                 f"torch embeddings plus N(0, {NOISE}) noise; written directly to Chroma and the "
                 "document store (no record manager rows), BM25 rebuilt"
             )
+        n_warm = 3 if questions_per_size >= 10 else 1
         generated = sample_questions(
-            corpus_articles, questions_per_size + 3, rng.randrange(1 << 30)
+            corpus_articles, questions_per_size + n_warm, rng.randrange(1 << 30)
         )
-        questions, warmup = dev_questions() + generated[3:], generated[:3]
+        questions = (dev_questions() + generated[n_warm:])[: max_questions or None]
+        warmup = generated[:n_warm]
         entry: dict[str, Any] = {
             "label": name,
             "vectors": "embedded" if size == base_size else "reused",
@@ -714,6 +717,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sizes", type=parse_sizes, help="chunk counts, e.g. 1000,10000")
     parser.add_argument("--seed", type=int, default=20240601)
     parser.add_argument("--questions", type=int, default=33, help="generated questions per size")
+    parser.add_argument(
+        "--max-questions", type=int, help="cap on timed questions per size (dev set first)"
+    )
     parser.add_argument("--work", type=Path, default=CORPORA, help="corpora and indexes")
     parser.add_argument("--out", type=Path, default=RESULTS, help="latest.json and latency.png")
     parser.add_argument("--no-onnx", action="store_true")
@@ -732,6 +738,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed=args.seed,
         work=args.work,
         questions_per_size=args.questions,
+        max_questions=args.max_questions,
         onnx=not args.no_onnx,
         llm=not args.no_llm,
         reuse=not args.rebuild,

@@ -1,0 +1,86 @@
+"""The benchmark code on tiny corpora, so it keeps working between real benchmark runs."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import corpus  # noqa: E402
+
+
+def test_articles_are_deterministic_and_varied() -> None:
+    a = list(itertools.islice(corpus.generate(3), 20))
+    b = list(itertools.islice(corpus.generate(3), 20))
+    assert [x.text for x in a] == [x.text for x in b]
+    assert len({x.name for x in a}) == 20
+    assert len({x.name.split("-")[0] for x in a}) >= 4  # several topics
+    words = {w for x in a for w in x.text.split()}
+    assert len(words) > 600
+    first = a[0].text.split("\n\n")
+    assert first[0] == a[0].title and len(first) >= 5  # headline, then paragraphs
+    assert all(s[:1].isupper() or s[:1] == '"' for p in first[1:] for s in p.split(". ")[:1])
+
+
+def test_questions_come_from_the_articles() -> None:
+    articles = list(itertools.islice(corpus.generate(5), 10))
+    qs = corpus.sample_questions(articles, 12, seed=1)
+    assert len(qs) == 12 and all(q.endswith("?") for q in qs)
+    assert qs == corpus.sample_questions(articles, 12, seed=1)
+
+
+def test_percentile() -> None:
+    from benchmarks.run import percentile
+
+    assert percentile([1, 2, 3, 4], 50) == 2.5
+    assert percentile([5.0], 95) == 5.0
+
+
+@pytest.mark.slow
+def test_tiny_benchmark_run(tmp_path: Path) -> None:
+    """Ingest ~50 chunks for real, a ~120-chunk reused-vector index, both latency passes."""
+    from benchmarks.run import main
+
+    out = tmp_path / "results"
+    code = main(
+        [
+            "--sizes",
+            "50,120",
+            "--questions",
+            "2",
+            "--max-questions",
+            "3",
+            "--no-llm",
+            "--no-onnx",
+            "--work",
+            str(tmp_path / "work"),
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    result = json.loads((out / "latest.json").read_text())
+    for key in (
+        "n_chunks",
+        "encode_chunks_per_s",
+        "ingest_chunks_per_s",
+        "ingest_overhead_ratio",
+        "retrieval_p50_ms",
+        "retrieval_p95_ms",
+        "answer_p50_ms",
+    ):
+        assert isinstance(result[key], int | float), key
+    small, large = result["sizes"]
+    assert small["vectors"] == "embedded" and large["vectors"] == "reused"
+    assert 50 <= small["chunks"] < 120 <= large["chunks"] < 200
+    assert large["latency"]["torch"]["retrieval"]["n"] == 3
+    assert result["n_chunks"] == large["chunks"]
+    assert "reused" in result["figures_from"]["n_chunks, retrieval_*, answer_*"]
+    assert (out / "latency.png").stat().st_size > 10_000
+    assert not (out / "partial.json").exists()
