@@ -204,6 +204,12 @@ _MARKERS_AFTER_STOP = re.compile(
     r"([.!?])((?:\s*" + _MARKER.pattern + r")+)(?=\s|$)", re.IGNORECASE
 )
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
+_LEAD_IN = re.compile(
+    r"^(?:according to |in )?(?:the |this )?(?:articles?|passages?|texts?)(?: \d+)?"
+    r"(?: (?:says?|states?|reads?|mentions?|explains?)(?: that)?)?\s*[:,]\s*"
+    r"|^(?:the |this )?(?:articles?|passages?|texts?)(?: \d+)? (?:says?|states?) that\s+",
+    re.IGNORECASE,
+)
 _REFUSAL = re.compile(
     r"\b(?:(?:articles?|passages?|texts?|sources?|documents?|context)\s+(?:do|does|did)\s*"
     r"(?:n['’]t|not)\s+(?:say|mention|contain|state|provide|specify|include|discuss|cover|"
@@ -223,14 +229,18 @@ def parse_markers(text: str) -> list[int]:
 
 
 def strip_markers(text: str) -> str:
-    """The sentence without its markers or list bullet, spaces tidied.
+    """The sentence without its markers, list bullet or "The article says:", spaces tidied.
 
     >>> strip_markers("- Haftar besieges Derna [1] .")
     'Haftar besieges Derna.'
+    >>> strip_markers("According to the passages, the siege began in May [2].")
+    'The siege began in May.'
     """
-    text = _BULLET.sub("", _MARKER.sub("", text))
+    text = _BULLET.sub("", _MARKER.sub("", text)).strip()
+    text = _LEAD_IN.sub("", text)
     text = re.sub(r"\s+([.,;:!?])", r"\1", text)
-    return re.sub(r"\s{2,}", " ", text).strip()
+    text = re.sub(r"\s{2,}", " ", text).strip()
+    return text[:1].upper() + text[1:]
 
 
 def split_answer(text: str) -> list[str]:

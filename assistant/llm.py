@@ -43,6 +43,7 @@ from assistant.grounding import (
     ground,
     looping,
     pack_context,
+    parse_markers,
 )
 from assistant.types import Answer, History, Passage
 from prompts import render
@@ -435,20 +436,22 @@ def make_llm_answerer(
 _LEAD = re.compile(r"^(?:standalone question|rewritten question|question)\s*:\s*", re.IGNORECASE)
 
 
-def clean_condensed(reply: str, question: str) -> str:
-    """The rewritten question from a model reply, or ``question`` when the reply is unusable.
+def clean_condensed(reply: str, question: str) -> str | None:
+    """The rewritten question from a model reply, or None when the reply is not a question.
 
     >>> clean_condensed('Standalone question: "Why is Haftar besieging Derna?"\\nBecause', "Why?")
     'Why is Haftar besieging Derna?'
-    >>> clean_condensed("", "Why?")
-    'Why?'
+    >>> clean_condensed("The answer is: Haftar is besieging Derna [1].", "Why?") is None
+    True
     """
     lines = [line.strip() for line in reply.strip().splitlines() if line.strip()]
     if not lines:
-        return question
+        return None
     text = _LEAD.sub("", lines[0]).strip().strip("*\"'“”` ").strip()
-    if not text or len(text) > max(300, 3 * len(question)):
-        return question
+    if not text or len(text) > max(300, 3 * len(question)) or parse_markers(text):
+        return None
+    if question.rstrip().endswith("?") and not text.endswith("?"):
+        return None  # the model answered instead of rewriting
     return text
 
 
@@ -471,6 +474,9 @@ def condense_question(
 ) -> str:
     """A follow-up rewritten into a standalone question; unchanged when there is no history.
 
+    When the model's reply is not a question, the deterministic rewrite
+    (:func:`assistant.followup.rewrite_followup`) is used instead.
+
     >>> condense_question(Settings(), "Who besieges Derna?", [])
     'Who besieges Derna?'
     """
@@ -481,4 +487,9 @@ def condense_question(
     prompt = render("condense", history=_transcript(history), question=question.strip())
     chat = model or chat_model(settings, max_tokens=CONDENSE_MAX_TOKENS)
     reply = "".join(stream_text(chat, [HumanMessage(prompt)], settings))
-    return clean_condensed(reply, question)
+    rewritten = clean_condensed(reply, question)
+    if rewritten is None:  # small models often answer instead: carry the names over instead
+        from assistant.followup import rewrite_followup
+
+        return rewrite_followup(question, history)
+    return rewritten
