@@ -527,3 +527,31 @@ def test_unreachable_server_is_retried_on_the_next_question(passages: list[Passa
             final_answer(answerer.stream("Why?", passages))
         assert url in str(info.value) and "ASSISTANT_LLM_BASE_URL" in str(info.value)
         assert answerer._model is None, "the next question builds the client afresh"
+
+
+def _status_error(status: int) -> Exception:
+    import httpx
+    import openai
+
+    request = httpx.Request("POST", "http://127.0.0.1:1/v1/chat/completions")
+    response = httpx.Response(status, request=request)
+    kind = {401: openai.AuthenticationError, 404: openai.NotFoundError}.get(
+        status, openai.InternalServerError
+    )
+    return kind("failed", response=response, body=None)
+
+
+@pytest.mark.parametrize(
+    ("status", "hint"),
+    [
+        pytest.param(401, "ASSISTANT_LLM_API_KEY", id="auth"),
+        pytest.param(404, "ASSISTANT_LLM_MODEL", id="unknown-model"),
+        pytest.param(500, "server's log", id="server-error"),
+    ],
+)
+def test_server_errors_name_the_setting_to_check(status: int, hint: str) -> None:
+    from assistant.llm import _failure
+
+    settings = Settings(llm_base_url="http://127.0.0.1:1/v1", llm_model="m")
+    message = str(_failure(_status_error(status), settings))
+    assert hint in message and "http://127.0.0.1:1/v1" in message
