@@ -378,7 +378,7 @@ class LLMAnswerer:
             return
         text = ""
         model = self.model
-        pieces = stream_text(self.model, answer_messages(question, packed, history), self.settings)
+        pieces = stream_text(model, answer_messages(question, packed, history), self.settings)
         try:
             for piece in pieces:
                 text += piece
