@@ -48,17 +48,25 @@ TYPE_GATE: dict[str, float] = {
 """How much a sentence without the wanted form loses: strict for dates, numbers and reasons,
 mild for names, places and definitions (news is full of both)."""
 NEUTRAL_TYPE = 0.5
+FOCUS_MISSING = 0.5
+"""What a sentence keeps when it lacks the role or property asked about ("who is the *mayor*")."""
 CARRIED_WEIGHT = 0.5
 """Terms carried over from earlier turns count half: they give context, not the question."""
 
-REFUSAL_THRESHOLD = 0.30
+REFUSAL_THRESHOLD = 0.29
 """Best-sentence score below which the answer is a refusal, chosen by measurement.
 
-Measured by ``pytest tests/test_extractive.py -k threshold -s`` on the sample article with the
-dev set plus ``tests/extra_questions.jsonl``: 30 answerable questions score min 0.332 (median
-0.586); 17 unanswerable ones score median 0.158 and max 0.269, except one at 0.335 ("Which
-university did Ahmed Maetig attend?", which matches the name but not the property asked
-about). 0.30 sits in the middle of the gap 0.269-0.332, about 0.03 from either side.
+Measured by ``pytest tests/test_extractive.py -k threshold -s`` on the sample article, with
+the dev set plus the 70 questions of ``tests/extra_questions.jsonl``:
+
+* 48 answerable: min 0.300, then 0.332, 0.345, 0.369, 0.396; median 0.587.
+* 29 unanswerable: median 0.179; 26 score at most 0.282; three score 0.335-0.345 (a name or
+  topic of the article with a property it never gives: "Which university did Ahmed Maetig
+  attend?", "When will the siege end?", "What weapons does the LNA use?").
+
+0.29 sits in the clean gap 0.282-0.300, so no measured answerable question is refused; the
+three high unanswerable ones overlap the answerable tail (0.30-0.345) and no threshold that
+keeps the dev set answered can refuse them.
 """
 
 RELATIVE_KEEP = 0.75
@@ -116,7 +124,10 @@ def candidate_sentences(passages: Sequence[Passage]) -> list[Sentence]:
 
 _QUESTION_TYPES: list[tuple[QuestionType, re.Pattern[str]]] = [
     ("stand_for", re.compile(r"\b(stand|stands) for\b|\bshort for\b|\babbreviat|\bacronym")),
-    ("quantity", re.compile(r"^how (many|much|old|long|far)\b|\bwhat (number|percentage)\b")),
+    ("quantity", re.compile(
+        r"^how (many|much|old|long|far|tall|high|big|large|wide|deep|heavy)\b|"
+        r"\bwhat (number|percentage)\b"
+    )),
     ("when", re.compile(
         r"^when\b|\bsince when\b|\bwhat (year|date|time|month|day)\b|\bhow long ago\b"
     )),
@@ -203,8 +214,7 @@ def type_match(qtype: QuestionType, sentence: str, question: str = "") -> float:
         return _quantity_match(question, sentence)
     if qtype == "why":
         return 1.0 if _REASON.search(sentence) else 0.6 if _PURPOSE.search(sentence) else 0.0
-    head = _common_noun_focus(question)
-    if qtype in ("who", "what") and head and not _mentions(sentence, head):
+    if qtype in ("who", "what") and _misses_focus(question, sentence):
         return 0.0  # "who is the prime minister": a sentence without "minister" is no answer
     if qtype == "who":
         asked = {w.lower() for w in _WORD.findall(question)}
@@ -221,6 +231,8 @@ def type_match(qtype: QuestionType, sentence: str, question: str = "") -> float:
         return 1.0 if any(expansion_in(a, sentence) for a in acronyms) else 0.0
     if qtype == "what":
         focus = definition_focus(question)
+        if focus and _is_acronym(focus) and expansion_in(focus, sentence):
+            return 1.0  # "What is the IS?" -> "... the Islamic State (IS) ..."
         return 1.0 if focus and _defines(focus, sentence) else NEUTRAL_TYPE
     return NEUTRAL_TYPE
 
@@ -239,7 +251,12 @@ def _common_noun_focus(question: str) -> list[str]:
     )
     if not m:
         return []
-    return [w for w in _WORD.findall(m.group(1)) if w.lower() not in STOPWORDS]
+    return [w for w in _WORD.findall(m.group(1)) if w.lower() not in STOPWORDS or _is_acronym(w)]
+
+
+def _misses_focus(question: str, sentence: str) -> bool:
+    head = _common_noun_focus(question)
+    return bool(head) and not _mentions(sentence, head)
 
 
 def _mentions(sentence: str, words: Sequence[str]) -> bool:
@@ -250,6 +267,19 @@ def _mentions(sentence: str, words: Sequence[str]) -> bool:
 _AGE = re.compile(r"\b\w+[- ]years?[- ]old\b|\baged? \d+|\b\d+,? (?:is|was) (?:his|her) age", re.I)
 
 
+_MEASURE = re.compile(
+    r"\b\d[\d,.]*\s*(?:m|cm|km|ft|kg|t|metres?|meters?|feet|foot|inch(?:es)?|miles?|"
+    r"kilometres?|kilometers?|kilos?|kilograms?|tons?|tonnes?|hours?|days?|weeks?|months?|"
+    r"years?|minutes?)\b",
+    re.I,
+)
+_MONEY = re.compile(
+    r"[$€£]\s*\d|\b\d[\d,.]*\s*(?:million|billion)?\s*(?:dollars?|euros?|pounds?|dinars?|"
+    r"usd|eur)\b",
+    re.I,
+)
+
+
 def _quantity_match(question: str, sentence: str) -> float:
     """A number, and the thing counted: "how many civilians" wants "two civilians"."""
     q = question.lower()
@@ -257,6 +287,10 @@ def _quantity_match(question: str, sentence: str) -> float:
         return 1.0 if _AGE.search(sentence) else 0.0
     if not _NUMBER.search(sentence):
         return 0.0
+    if re.search(r"\bhow (?:tall|high|long|far|big|large|wide|deep|heavy)\b", q):
+        return 1.0 if _MEASURE.search(sentence) else 0.0
+    if re.search(r"\bhow much\b.*\b(?:cost|costs|pay|paid|spend|spent|worth|price)\b", q):
+        return 1.0 if _MONEY.search(sentence) else 0.0
     unit = re.search(r"\bhow (?:many|much) ([a-z]+)", q)
     if unit and unit.group(1) not in STOPWORDS:
         return 1.0 if _matches(stem(unit.group(1)), sentence_stems(sentence)) else 0.5
@@ -300,9 +334,13 @@ _STEM_SUFFIXES = ("ings", "ing", "ies", "ied", "es", "ed", "s")
 def stem(word: str) -> str:
     """A crude English stem that is enough to match inflections.
 
-    >>> [stem(w) for w in ["terrorists", "Besieging", "siege", "damaged", "Haftar's"]]
-    ['terrorist', 'besieg', 'sieg', 'damag', 'haftar']
+    Acronyms keep their case, so "IS" (Islamic State) is not the verb "is".
+
+    >>> [stem(w) for w in ["terrorists", "Besieging", "siege", "damaged", "Haftar's", "IS"]]
+    ['terrorist', 'besieg', 'sieg', 'damag', 'haftar', 'IS']
     """
+    if _is_acronym(word):
+        return word
     w = word.lower().replace("’", "'")
     if w.endswith("'s"):
         w = w[:-2]
@@ -317,6 +355,10 @@ def stem(word: str) -> str:
     return w
 
 
+def _is_acronym(word: str) -> bool:
+    return 2 <= len(word) <= 8 and word.isalpha() and word.isupper()
+
+
 _WORD = re.compile(r"[A-Za-z][\w'’-]*|\d+")
 _QUESTION_NOISE = STOPWORDS | {
     "who", "what", "when", "where", "why", "which", "how", "whom", "whose", "stand", "stands",
@@ -328,11 +370,11 @@ def query_terms(query: str) -> list[str]:
     """Stems of the query's content words, in order, without repeats.
 
     >>> query_terms("Why does Haftar target the DMSC?")
-    ['haftar', 'target', 'dmsc']
+    ['haftar', 'target', 'DMSC']
     """
     out: list[str] = []
     for word in _WORD.findall(query):
-        if word.lower() in _QUESTION_NOISE:
+        if word.lower() in _QUESTION_NOISE and not _is_acronym(word):
             continue
         s = stem(word)
         if s not in out:
@@ -341,7 +383,9 @@ def query_terms(query: str) -> list[str]:
 
 
 def sentence_stems(text: str) -> set[str]:
-    return {stem(w) for w in _WORD.findall(text)}
+    """Stems of every word; an acronym also in lower case, for a question typed that way."""
+    words = _WORD.findall(text)
+    return {stem(w) for w in words} | {w.lower() for w in words if _is_acronym(w)}
 
 
 def _matches(term: str, stems: set[str]) -> bool:
@@ -467,11 +511,13 @@ def score_sentences(
         weights[t] *= CARRIED_WEIGHT
     aliases = acronym_aliases(query, [s.text for s in sentences])
     out = []
-    for sentence, sim, st in zip(sentences, similarities, stems, strict=True):
+    for sentence, context, sim, st in zip(sentences, contexts, similarities, stems, strict=True):
         overlap = term_overlap(weights, st, aliases)
         kind = type_match(qtype, sentence.text, question)
         relevance = W_SIMILARITY * max(0.0, sim) + W_OVERLAP * overlap
         score = relevance * (1.0 - TYPE_GATE[qtype] * (1.0 - kind))
+        if qtype in ("who", "what") and _misses_focus(question, context):
+            score = relevance * FOCUS_MISSING
         if len(sentence.text.split()) < MIN_WORDS:
             score *= 0.5
         out.append(Scored(sentence, round(score, 6), round(sim, 6), round(overlap, 6), kind))
@@ -483,8 +529,9 @@ def select(
     scored: Sequence[Scored], sentences: Sequence[Sentence], max_sentences: int, threshold: float
 ) -> list[tuple[Sentence, float]]:
     """The sentences to quote with their priority, in document order: the best, others close
-    to it, and the previous sentence of any that opens with a pronoun (with that one's
-    priority). Empty when the best is too weak."""
+    to it, and the previous sentence of any that opens with a pronoun or lacks the form asked
+    for when the previous one has it (with that one's priority). Empty when the best is too
+    weak."""
     if not scored or scored[0].score < threshold:
         return []
     best = scored[0]
@@ -495,12 +542,17 @@ def select(
         s for s in scored[1:max_sentences] if s.score >= floor and s.type_match >= form
     ]
     picked = {(s.sentence.source, s.sentence.doc_start): (s.sentence, s.score) for s in chosen}
+    kinds = {(s.sentence.source, s.sentence.doc_start): s.type_match for s in scored}
     for s in chosen:
-        if needs_previous(s.sentence.text):
-            prev = _previous(s.sentence, sentences)
-            if prev is not None:
-                key = (prev.source, prev.doc_start)
-                picked[key] = (prev, max(s.score, picked.get(key, (prev, 0.0))[1]))
+        prev = _previous(s.sentence, sentences)
+        if prev is None:
+            continue
+        # The antecedent of a pronoun, or the date / place / number the sentence itself lacks
+        # ("A mosque was also damaged by the attack." after "... attack in Derna, ...").
+        lacks_form = s.type_match < NEUTRAL_TYPE and kinds[(prev.source, prev.doc_start)] >= 1
+        if needs_previous(s.sentence.text) or lacks_form:
+            key = (prev.source, prev.doc_start)
+            picked[key] = (prev, max(s.score, picked.get(key, (prev, 0.0))[1]))
     order = {s.source: i for i, s in reversed(list(enumerate(sentences)))}
     return sorted(picked.values(), key=lambda p: (order[p[0].source], p[0].doc_start))
 
