@@ -14,6 +14,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vectorstore.errors import AssistantError
@@ -113,10 +114,20 @@ def _open(args: argparse.Namespace) -> Assistant:
     return Assistant(data_dir=args.data_dir)
 
 
+def _sources(given: list[str] | None) -> list[str] | None:
+    """Sources are stored as absolute paths; accept a relative path to an existing file too."""
+    if not given:
+        return None
+    return [str(Path(s).resolve()) if Path(s).exists() else s for s in given]
+
+
 def _ask(args: argparse.Namespace) -> int:
+    from assistant.api import check_question
+
+    question = check_question(args.question)  # before opening the index: fail fast
     assistant = _open(args)
     try:
-        answer = assistant.ask(args.question, mode=args.mode, k=args.k, sources=args.source)
+        answer = assistant.ask(question, mode=args.mode, k=args.k, sources=_sources(args.source))
     finally:
         assistant.close()
     if args.json:
@@ -173,7 +184,7 @@ def _chat(args: argparse.Namespace) -> int:
                 answer: Answer | None = None
                 with Live(Text(""), console=console, transient=True) as live:
                     for part in assistant.stream(
-                        question, history, mode=args.mode, k=args.k, sources=args.source
+                        question, history, mode=args.mode, k=args.k, sources=_sources(args.source)
                     ):
                         if isinstance(part, Answer):
                             answer = part

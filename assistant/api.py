@@ -89,7 +89,7 @@ class Assistant:
     # -- answering ---------------------------------------------------------------------------
     def search_query(self, question: str, history: History | None = None) -> str:
         """What is searched for ``question``: itself, or rewritten with the chat's context."""
-        return rewrite_followup(_checked(question), history)
+        return rewrite_followup(check_question(question), history)
 
     def retrieve(
         self,
@@ -125,7 +125,7 @@ class Assistant:
     ) -> Iterator[str | Answer]:
         """The answer text so far (cumulative) while it is produced, then the final Answer."""
         began = time.perf_counter()
-        question = _checked(question)
+        question = check_question(question)
         self._check_index()
         mode = mode or self.settings.answer.mode
         answerer = self.answerer(mode)
@@ -183,7 +183,7 @@ MAX_QUESTION_CHARS = 2000
 MAX_K = 50
 
 
-def _checked(question: str) -> str:
+def check_question(question: str) -> str:
     """The question stripped; a blank or huge one is the user's mistake, said plainly."""
     if not isinstance(question, str) or not question.strip():
         raise BadQuestionError("Ask a question: the question is empty.")
