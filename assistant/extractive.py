@@ -151,10 +151,14 @@ def question_type(question: str) -> QuestionType:
 
     >>> [question_type(q) for q in ["Since when?", "Why?", "What does UN stand for?"]]
     ['when', 'why', 'stand_for']
+    >>> question_type("What is the GNA?"), question_type("What is Operation Volcano?")
+    ('stand_for', 'what')
     """
     q = _LEADING.sub("", question.strip().lower())
     for name, pattern in _QUESTION_TYPES:
         if pattern.search(q):
+            if name == "what" and _is_acronym(definition_focus(question)):
+                return "stand_for"  # "What is the GNA?" asks what the letters stand for
             return name
     return "other"
 

@@ -99,6 +99,7 @@ def doc_passages(*cuts: tuple[int, int]) -> list[Passage]:
         pytest.param("How many houses were destroyed?", "quantity", id="how-many"),
         pytest.param("What does DMSC stand for?", "stand_for", id="stand-for"),
         pytest.param("What is Operation Volcano?", "what", id="definition"),
+        pytest.param("What is the GNA?", "stand_for", id="what-is-an-acronym"),
         pytest.param("Did the UN act?", "other", id="yes-no"),
         pytest.param("And why?", "why", id="leading-and"),
     ],
