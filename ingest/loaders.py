@@ -93,6 +93,9 @@ def decode_text(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    mixed = _decode_mixed_lines(data)
+    if mixed is not None:
+        return mixed
     try:
         text = data.decode("cp1252")
         non_ascii = [c for c in text if ord(c) > 127]
@@ -106,6 +109,29 @@ def decode_text(data: bytes) -> str:
     if best is None:
         raise LoadError("cannot tell the text encoding; re-save the file as UTF-8")
     return str(best)
+
+
+def _decode_mixed_lines(data: bytes) -> str | None:
+    """A file pasted together from UTF-8 and cp1252 parts: each line in its own encoding.
+
+    Only used when some lines are valid UTF-8 with non-ASCII characters, so a plain cp1252
+    file is left to the whole-file decoders.
+    """
+    utf8_lines = 0
+    out = []
+    for line in data.split(b"\n"):
+        try:
+            text = line.decode("utf-8")
+            utf8_lines += any(b > 127 for b in line)
+        except UnicodeDecodeError:
+            try:
+                text = line.decode("cp1252")
+            except UnicodeDecodeError:
+                return None
+            if not all(_CP1252_PLAUSIBLE.match(c) for c in text if ord(c) > 127):
+                return None
+        out.append(text)
+    return "\n".join(out) if utf8_lines else None
 
 
 def _utf16_without_bom(data: bytes) -> str | None:

@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
+import pickle
+import select
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from langchain_core.documents import Document
 
@@ -177,48 +180,100 @@ def prepare_file(path: Path, source: str, settings: Settings) -> tuple[Article, 
 
 IN_PROCESS_MAX_BYTES = 1_000_000
 """Text files up to this size are prepared in-process; anything larger, and every HTML or PDF
-file, goes to a worker that is stopped after ``chunking.parse_timeout_s``."""
+file, goes to a worker process that is killed after ``chunking.parse_timeout_s``."""
 
 
-class _Preparer:
-    """Prepares files, sending risky ones to a worker process that can be stopped on timeout."""
+class Preparer:
+    """Prepares files, sending risky ones to a worker process that is killed on timeout."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.timeout_s = settings.chunking.parse_timeout_s
-        self._pool: Any = None
+        self._proc: subprocess.Popen[bytes] | None = None
 
     def prepare(self, path: Path, source: str) -> tuple[Article, list[Document]]:
         try:
             with open(path, "rb") as handle:
                 head = handle.read(1024)
             risky = kind_of(path, head) != "text" or path.stat().st_size > IN_PROCESS_MAX_BYTES
-        except OSError:
-            risky = False  # load_file reports the read error itself
+        except (OSError, LoadError):
+            risky = False  # load_file reports the problem itself
         if not risky:
             return prepare_file(path, source, self.settings)
-        if self._pool is None:
-            self._pool = multiprocessing.get_context("spawn").Pool(1, maxtasksperchild=200)
-        job = self._pool.apply_async(prepare_file, (path, source, self.settings))
-        try:
-            prepared: tuple[Article, list[Document]] = job.get(self.timeout_s)
+        kind, value = self._call((path, source, self.settings))
+        if kind == "ok":
+            prepared: tuple[Article, list[Document]] = value
             return prepared
-        except multiprocessing.TimeoutError:
+        if kind == "load":
+            raise LoadError(value)
+        raise LoadError(f"could not be parsed ({value})")
+
+    def _call(self, request: Any) -> tuple[str, Any]:
+        if self._proc is None or self._proc.poll() is not None:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "ingest.worker"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        try:
+            write_message(self._proc.stdin, request)
+            reply = _read_with_deadline(self._proc.stdout, time.monotonic() + self.timeout_s)
+        except TimeoutError:  # before OSError, of which it is a subclass
             self.close()
-            raise LoadError(
+            return "load", (
                 f"took longer than {self.timeout_s:.0f} s to read and was stopped; the file may "
                 "be malformed (or raise chunking.parse_timeout_s)"
-            ) from None
-        except LoadError:
-            raise
-        except Exception as exc:  # anything else the parser raised is this file's problem
-            raise LoadError(f"could not be parsed ({type(exc).__name__}: {exc})"[:300]) from exc
+            )
+        except (EOFError, OSError):
+            self.close()
+            return "load", "made the reader crash; the file may be malformed"
+        kind, value = reply
+        return str(kind), value
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.wait()
+            for stream in (self._proc.stdin, self._proc.stdout):
+                if stream is not None:
+                    stream.close()
+            self._proc = None
+
+
+def read_message(stream: IO[bytes]) -> Any | None:
+    """One message of the worker protocol: a pickle behind an 8-byte big-endian length."""
+    header = stream.read(8)
+    if len(header) < 8:
+        return None
+    return pickle.loads(stream.read(int.from_bytes(header, "big")))
+
+
+def write_message(stream: IO[bytes], message: Any) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(len(data).to_bytes(8, "big") + data)
+    stream.flush()
+
+
+def _read_exactly(stream: IO[bytes], n: int, deadline: float) -> bytes:
+    fd = stream.fileno()
+    parts, got = [], 0
+    while got < n:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            raise TimeoutError
+        part = os.read(fd, min(n - got, 1 << 20))
+        if not part:
+            raise EOFError
+        parts.append(part)
+        got += len(part)
+    return b"".join(parts)
+
+
+def _read_with_deadline(stream: IO[bytes], deadline: float) -> Any:
+    size = int.from_bytes(_read_exactly(stream, 8, deadline), "big")
+    return pickle.loads(_read_exactly(stream, size, deadline))
 
 
 def _file_fingerprint(path: Path, salt: str) -> str:
@@ -277,7 +332,7 @@ def _run(
         else:
             todo.append((item, fingerprint))
 
-    preparer = _Preparer(settings)
+    preparer = Preparer(settings)
     batch: list[tuple[Article, str, list[Document]]] = []
     written = 0
 

@@ -28,6 +28,11 @@ def test_encodings_decode_exactly(data: bytes) -> None:
     assert decode_text(data) == TEXT
 
 
+def test_mixed_utf8_and_cp1252_lines_both_decode() -> None:
+    data = "Naïve café in Derna.\n".encode() + "Second part: “quoted” — fine.".encode("cp1252")
+    assert decode_text(data) == "Naïve café in Derna.\nSecond part: “quoted” — fine."
+
+
 def test_latin1_text_is_not_mangled() -> None:
     text = "Ahmed Maetig à Tripoli, déclaration très forte sur la Libye et ses élus."
     assert decode_text(text.encode("latin-1")) == text
