@@ -48,4 +48,4 @@ eval: install
 	$(BIN)/python -m assistant eval data/eval/derna-dev.jsonl
 
 clean:
-	rm -rf data/index data/uploads test-artifacts .pytest_cache .mypy_cache .ruff_cache
+	rm -rf data/index test-artifacts .pytest_cache .mypy_cache .ruff_cache
