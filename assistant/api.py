@@ -47,9 +47,11 @@ class Assistant:
         if settings is None:
             settings = load_settings(data_dir=data_dir, **overrides)
         elif data_dir is not None or overrides:
-            settings = settings.model_copy(
-                update={"data_dir": Path(data_dir) if data_dir else settings.data_dir, **overrides}
-            )
+            # validated, so a section given as a dict becomes its settings model
+            merged = {**settings.model_dump(), **overrides}
+            if data_dir is not None:
+                merged["data_dir"] = Path(data_dir)
+            settings = Settings.model_validate(merged)
         self.settings = settings
         self.index = Index(settings, client=client)
         # The extractive answerer's vector cache also serves the retriever's query embedding,
