@@ -42,6 +42,11 @@ CONTEXT_CHARS = 280
 MAX_K = 20
 HISTORY_TURNS = 6
 """Earlier messages passed along with a question, so follow-ups can be understood."""
+MAX_SESSIONS = 1000
+"""Visitor sessions whose state the server keeps, least recently used dropped first. Gradio
+keeps a copy of every component's config per session (about 60 kB here) for 10,000 sessions
+by default: about 600 MB for visitors and API clients long gone. A session dropped after
+1,000 newer ones starts a fresh chat on its next question."""
 
 # -- escaping ------------------------------------------------------------------------------------
 # Besides & < > and quotes, characters that Markdown (or the HTML component's template) would
@@ -321,6 +326,7 @@ def launch_options(settings: Settings) -> dict[str, Any]:
         "css": CSS,
         "footer_links": ["api"],
         "run_history": False,  # questions are not kept in the browser
+        "state_session_capacity": MAX_SESSIONS,
     }
 
 

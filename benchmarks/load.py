@@ -24,7 +24,9 @@ about one town, so each answer has exactly one right number. Then:
   ones must come back at once with Gradio's "Queue is full" (HTTP 503), the accepted ones must
   all finish.
 * **memory**: ``VmRSS`` of the app process from ``/proc/<pid>/status`` after a warm-up and after
-  each batch of mixed ``/ask`` and chat requests (each chat request in a new session).
+  each batch of mixed ``/ask`` and chat requests (each chat request in a new session); then
+  after each batch of ``--sessions`` new visitor sessions (a "New chat" event each), which
+  Gradio keeps state for up to the app's session cap.
 
 Prints the figures and writes them to ``benchmarks/results/load.json``. Every loop is bounded in
 count and every wait in time; all traffic goes to 127.0.0.1.
@@ -565,6 +567,27 @@ def memory_curve(
     }
 
 
+def session_memory(app: App, sessions: int, batch: int, parallel: int = 4) -> dict[str, Any]:
+    """RSS after every ``batch`` new visitor sessions (each one "New chat" event, no model).
+
+    Gradio keeps per-session state up to the app's ``state_session_capacity``; past it, RSS
+    should stay flat however many visitors come and go.
+    """
+    fn = app.fn_index["new_chat"]
+
+    def one(_: int) -> bool:
+        return queue_call(app.port, fn, []).output is not None
+
+    curve = [(0, round(rss_mb(app.pid), 1))]
+    answered = 0
+    while curve[-1][0] < sessions:
+        n = min(batch, sessions - curve[-1][0])
+        with ThreadPoolExecutor(parallel) as pool:
+            answered += sum(pool.map(one, range(n)))
+        curve.append((curve[-1][0] + n, round(rss_mb(app.pid), 1)))
+    return {"sessions": sessions, "answered": answered, "curve": curve}
+
+
 # -- the script -----------------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -576,6 +599,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-queue", type=int, default=12)
     parser.add_argument("--memory-requests", type=int, default=300)
     parser.add_argument("--memory-batch", type=int, default=50)
+    parser.add_argument("--sessions", type=int, default=2000, help="new visitor sessions")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     if args.users >= args.max_queue:
@@ -610,6 +634,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"memory: {memory['curve']} (MB after n requests); growth {memory['growth_mb']} MB",
             flush=True,
         )
+        sessions = session_memory(app, args.sessions, max(1, args.sessions // 8))
+        print(f"memory by new sessions: {sessions['curve']} (MB after n sessions)", flush=True)
     out = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
@@ -623,6 +649,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "under_load": asdict(load),
         "full_queue": busy,
         "memory": memory,
+        "session_memory": sessions,
         "method": __doc__,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -96,6 +97,24 @@ def test_a_full_queue_is_refused_at_once_and_the_rest_answered(app: load.App) ->
     assert busy["busy_max_ms"] < 5000  # refused on arrival, not after waiting in line
     assert busy["accepted"] + busy["busy"] == joins
     assert busy["accepted_answered"] == busy["accepted"]  # nobody accepted is left hanging
+
+
+def test_launch_options_cap_the_sessions_kept_in_memory(tmp_path: Path) -> None:
+    from assistant.webui import MAX_SESSIONS, launch_options
+    from vectorstore.settings import load_settings
+
+    assert launch_options(load_settings(data_dir=tmp_path))["state_session_capacity"] == 1000
+    assert MAX_SESSIONS == 1000
+
+
+def test_memory_stays_flat_as_visitors_come_and_go(app: load.App) -> None:
+    """Past the session cap, new visitors replace old ones instead of adding ~60 kB each."""
+    filled = load.session_memory(app, sessions=1200, batch=600)
+    more = load.session_memory(app, sessions=600, batch=600)
+    print(f"\nmemory by new sessions (MB): {filled['curve']} then {more['curve']}")
+    assert filled["answered"] == 1200 and more["answered"] == 600
+    [(_, before), (_, after)] = more["curve"]
+    assert after - before < 15  # 600 more kept sessions would add about 36 MB
 
 
 def test_memory_stays_flat_across_requests(app: load.App) -> None:
