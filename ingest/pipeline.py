@@ -117,6 +117,7 @@ def settings_fingerprint(settings: Settings) -> str:
         "pipeline": PIPELINE_VERSION,
         "chunking": settings.chunking.model_dump(include={"chunk_tokens", "overlap_tokens"}),
         "model": settings.embedding.model or "packaged:all-MiniLM-L6-v2",
+        "backend": settings.embedding.backend,  # vectors differ slightly: re-embed on a switch
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
 

@@ -25,7 +25,9 @@ class _Section(BaseModel):
 class EmbeddingSettings(_Section):
     model: str | None = None
     """A sentence-transformers folder or name; None means the packaged all-MiniLM-L6-v2."""
-    backend: Literal["torch", "onnx"] = "torch"
+    backend: Literal["torch", "onnx"] = "onnx"
+    """``onnx``: int8, exported locally from the model on first use (2.6-6.5x faster encodes,
+    same dev-set answers, see benchmarks/README.md); ``torch``: sentence-transformers as is."""
     batch_size: int = Field(32, ge=1, le=1024)
 
 
