@@ -70,8 +70,11 @@ def is_near_duplicate(a: StoredChunk, b: StoredChunk, threshold: float) -> bool:
     return jaccard(word_set(a.text), word_set(b.text)) >= threshold
 
 
-def collapse_near_duplicates(passages: Sequence[Passage], threshold: float) -> list[Passage]:
-    """Keep the first (best) of each group of near-duplicates, preserving order.
+def collapse_near_duplicates(
+    passages: Sequence[Passage], threshold: float, limit: int | None = None
+) -> list[Passage]:
+    """Keep the first (best) of each group of near-duplicates, preserving order, stopping once
+    ``limit`` are kept.
 
     Adjacent chunks that only share their overlap sentences are both kept: they hold different
     text. Each kept passage is compared with the kept ones only, so this is ``O(n * kept)``.
@@ -79,6 +82,8 @@ def collapse_near_duplicates(passages: Sequence[Passage], threshold: float) -> l
     kept: list[Passage] = []
     words: list[frozenset[str]] = []
     for passage in passages:
+        if limit is not None and len(kept) >= limit:
+            break
         w = word_set(passage.chunk.text)
         if any(
             span_overlap(passage.chunk, other.chunk) >= threshold or jaccard(w, ow) >= threshold
@@ -125,7 +130,7 @@ def fuse(
         )
         for id_, score in fused
     ]
-    return collapse_near_duplicates(passages, near_duplicate)[:top_k]
+    return collapse_near_duplicates(passages, near_duplicate, limit=top_k)
 
 
 class Retriever:
