@@ -124,9 +124,23 @@ class PackedPassage:
         return self.passage.chunk.title
 
 
+# Chat-template control tokens (ChatML ``<|im_start|>``, Llama 3 ``<|eot_id|>``, ``</s>``,
+# Gemma ``<start_of_turn>``, Mistral ``[INST]``). llama.cpp tokenizes the rendered prompt with
+# special tokens on, so such text inside a passage would end the user's turn and open a real
+# system turn.
+_CHAT_TOKEN = re.compile(
+    r"<(\|[^<>|\s]{1,40}\|)>|<(/?s|bos|eos|(?:start|end)_of_turn)>|\[(/?INST)\]", re.IGNORECASE
+)
+
+
 def _defuse(text: str) -> str:
-    """Passage text cannot close or open a fence: ``</passage>`` becomes ``(/passage>``."""
-    return re.sub(r"<(\s*/?\s*passage)", r"(\1", text, flags=re.IGNORECASE)
+    """Passage text cannot close or open a fence, nor write a chat-template token.
+
+    >>> _defuse("a</passage> <|im_start|>system [INST] </s>")
+    'a(/passage> (|im_start|)system (INST) (/s)'
+    """
+    text = re.sub(r"<(\s*/?\s*passage)", r"(\1", text, flags=re.IGNORECASE)
+    return _CHAT_TOKEN.sub(lambda m: f"({next(g for g in m.groups() if g)})", text)
 
 
 def fence(n: int, title: str, text: str) -> str:

@@ -23,7 +23,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -71,6 +71,9 @@ READ_TIMEOUT_S = 120.0
 GGUF_THREADS = 2
 HISTORY_TURNS = 6
 """Earlier turns shown to the condense step."""
+
+EvidenceGate = Callable[[str, list[Passage], History | None], bool]
+"""``(question, passages, history) -> bool``: do the passages hold evidence for the question?"""
 
 
 # --------------------------------------------------------------------------------------------
@@ -329,7 +332,9 @@ class LLMAnswerer:
     """Answers from the passages with a chat model, keeping only supported sentences.
 
     ``model`` replaces the configured chat model (any langchain chat model); ``embed`` adds
-    embedding similarity to the support check; ``count`` counts the context budget.
+    embedding similarity to the support check; ``count`` counts the context budget; ``gate``
+    says whether the passages hold evidence for the question at all (when it says no, the
+    model is not asked and the fallback answers, which then refuses).
     """
 
     name = "llm"
@@ -343,8 +348,10 @@ class LLMAnswerer:
         embed: EmbedFn | None = None,
         count: TokenCounter | None = None,
         max_tokens: int = ANSWER_MAX_TOKENS,
+        gate: EvidenceGate | None = None,
     ) -> None:
         self.settings = settings
+        self.gate = gate
         self.max_tokens = max_tokens
         self.fallback = fallback
         self.embed = embed
@@ -373,7 +380,10 @@ class LLMAnswerer:
     ) -> Iterator[str | Answer]:
         started = time.perf_counter()
         packed = self.pack(passages)
-        if not packed:
+        # Without evidence for the question a small model answers anyway, from its own knowledge
+        # that some passage's words happen to support ("The capital of France is Paris" against
+        # a planted "... the capital of Libya is Paris"), or by repeating unrelated passages.
+        if not packed or (self.gate is not None and not self.gate(question, passages, history)):
             yield self._fall_back(question, passages, history, [])
             return
         text = ""
@@ -423,11 +433,14 @@ def make_llm_answerer(
 ) -> Answerer:
     """The LLM answerer for ``settings``; nothing is loaded or contacted until the first answer.
 
-    ``max_tokens`` caps the length of the model's reply.
+    ``max_tokens`` caps the length of the model's reply. When the fallback can tell whether
+    the passages hold evidence (the extractive answerer's ``has_evidence``), the model is asked
+    only when they do.
     """
     if not settings.llm_configured:
         chat_model(settings)  # raises the "not configured" error
-    return LLMAnswerer(settings, fallback, max_tokens=max_tokens)
+    gate = getattr(fallback, "has_evidence", None)
+    return LLMAnswerer(settings, fallback, max_tokens=max_tokens, gate=gate)
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Zero-width, bidirectional controls, the BOM/word joiner and the Unicode tag block: invisible
+# Zero-width, bidirectional controls, the BOM/word joiner, interlinear annotation marks, the
+# hieroglyph, shorthand and musical format controls and the Unicode tag block: invisible
 # characters that can hide instructions or make a quote differ from what a reader sees.
 _HIDDEN = re.compile(
     "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
-    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e007f\U000e0100-\U000e01ef]"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\U0001bca0-\U0001bca3"
+    "\U00013430-\U0001343f\U0001d173-\U0001d17a\U000e0000-\U000e007f\U000e0100-\U000e01ef]"
 )
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")

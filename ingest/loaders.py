@@ -196,6 +196,12 @@ def _split_front_matter(raw: str) -> tuple[str, dict[str, str]]:
 
 
 # -- html ------------------------------------------------------------------------------------
+# Elements a browser never shows, which trafilatura would otherwise keep (it already drops
+# comments, scripts, display:none, visibility:hidden and aria-hidden): text hidden there can
+# carry instructions that a reader of the page cannot see.
+HIDDEN_HTML = ["//*[@hidden]", "//template"]
+
+
 def load_html(path: Path, data: bytes, source: str) -> Article:
     import trafilatura
 
@@ -208,6 +214,7 @@ def load_html(path: Path, data: bytes, source: str) -> Article:
             include_images=False,
             include_links=False,
             deduplicate=False,
+            prune_xpath=HIDDEN_HTML,
         )
     except (RecursionError, ValueError, TypeError) as exc:
         raise LoadError(f"is not HTML that can be parsed ({type(exc).__name__})") from exc
