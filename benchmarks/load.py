@@ -449,11 +449,11 @@ def under_load(
         )
         ingest_started.set()
 
+    clients = [client_for(app) if u % 2 == 0 else None for u in range(users)]
     ingester = threading.Thread(target=run_ingest, name="ingest")
     ingester.start()
     ingest_started.wait(60)  # the users start once the re-scan is under way
 
-    clients = [client_for(app) if u % 2 == 0 else None for u in range(users)]
     records: list[tuple[str, Call, Verdict]] = []
     lock = threading.Lock()
     deadline = time.monotonic() + timeout
@@ -594,7 +594,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--single", type=int, default=30, help="sequential /ask requests")
     parser.add_argument("--users", type=int, default=8)
     parser.add_argument("--requests", type=int, default=5, help="requests per user under load")
-    parser.add_argument("--ingest-articles", type=int, default=40)
+    parser.add_argument("--ingest-articles", type=int, default=60)
     parser.add_argument("--concurrency", type=int, default=2, help="the app's concurrency_limit")
     parser.add_argument("--max-queue", type=int, default=12)
     parser.add_argument("--memory-requests", type=int, default=300)

@@ -2,7 +2,7 @@
 
 Modest counts of :mod:`benchmarks.load` (``python benchmarks/load.py`` runs larger ones and
 writes the figures): one user's latency; eight users, half on ``/ask`` and half on the chat
-handler, each getting the answer to their own question while the app ingests 30 articles; a
+handler, each getting the answer to their own question while the app ingests 60 articles; a
 full queue refused at once with "Queue is full"; the app's resident memory flat across
 requests. Run with ``-s`` to see the figures.
 """
@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 CONCURRENCY = 2
 MAX_QUEUE = 12
 USERS, REQUESTS = 8, 5
-INGEST_ARTICLES = 30
+INGEST_ARTICLES = 60
 MEMORY_BOUND_MB = 150
 """Allowed RSS growth over the memory test's 160 requests after warm-up (the app starts at
 about 1.07 GB). Some growth is expected and bounded: the extractive answerer's LRU cache of
