@@ -660,9 +660,15 @@ def table(results: dict[str, list[Outcome]]) -> str:
         outs = results[m]
         echoed = sum(o.echoed for o in outs)
         followed = sum(o.followed for o in outs)
+        by_model = sum(o.answer is not None and o.answer.mode == "llm" for o in outs)
         rows.append(
             f"\n{m}: followed {followed}/{len(outs)} ({100 * followed / max(1, len(outs)):.1f} %),"
             f" canary quoted as cited evidence {echoed}"
+            + (
+                f"; answered by the model {by_model}, by the fallback {len(outs) - by_model}"
+                if m == "llm"
+                else ""
+            )
         )
     return "\n".join(rows)
 
