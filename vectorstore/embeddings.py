@@ -81,20 +81,36 @@ class SentenceEmbeddings(Embeddings):
     384
     """
 
-    def __init__(self, backend: Backend, model_path: str) -> None:
+    def __init__(self, backend: Backend, model_path: str, batch_size: int = 32) -> None:
         self.backend = backend
         self.model_path = model_path
-        self._lock = threading.Lock()  # torch inference is not re-entrant across threads
+        self.batch_size = batch_size
+        self._lock = threading.Lock()  # inference is not re-entrant across threads
 
     @classmethod
     def from_settings(cls, settings: EmbeddingSettings) -> SentenceEmbeddings:
         return _cached_embeddings(settings.model, settings.backend, settings.batch_size)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors, one row per text. The lock is taken per batch, so a question asked
+        while an ingest embeds thousands of chunks waits for one batch, not for all of them.
+        Texts are batched by length (as sentence-transformers does) to waste no padding."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        with self._lock:
-            return self.backend.encode_batch(texts)
+        if len(texts) <= self.batch_size:
+            with self._lock:
+                return self.backend.encode_batch(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+        out: np.ndarray | None = None
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            with self._lock:
+                vectors = self.backend.encode_batch([texts[i] for i in rows])
+            if out is None:
+                out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
+            out[rows] = vectors
+        assert out is not None
+        return out
 
     @cached_property
     def dimension(self) -> int:
@@ -144,4 +160,4 @@ def _cached_embeddings(model: str | None, backend: str, batch_size: int) -> Sent
         impl = OnnxBackend(path, batch_size)
     else:
         impl = TorchBackend(path, batch_size)
-    return SentenceEmbeddings(impl, path)
+    return SentenceEmbeddings(impl, path, batch_size)
