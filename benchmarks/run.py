@@ -280,7 +280,7 @@ def compare_backends(torch_dir: Path, onnx_dir: Path, k: int = 5) -> dict[str, A
     from assistant.evaluation import evaluate, load_cases
 
     cases = load_cases(DEV_SET)
-    torch_a = Assistant(data_dir=torch_dir)
+    torch_a = Assistant(data_dir=torch_dir, embedding={"backend": "torch"})
     onnx_a = Assistant(data_dir=onnx_dir, embedding={"backend": "onnx"})
     try:
         hybrid, dense, first = [], [], 0
@@ -575,14 +575,16 @@ def run(
     else:
         from assistant import Assistant
 
-        a = Assistant(data_dir=torch_dir)
+        a = Assistant(data_dir=torch_dir, embedding={"backend": "torch"})
         a.ingest([SAMPLE_DIR])
         a.close()
 
     from vectorstore.settings import load_settings
 
-    default_backend = load_settings().embedding.backend
     backends = ["torch", "onnx"] if onnx else ["torch"]
+    default_backend = load_settings().embedding.backend
+    if default_backend not in backends:  # --no-onnx: report what was measured
+        default_backend = backends[0]
     rng = random.Random(seed)
     results: list[dict[str, Any]] = []
     big: Corpus | None = None  # the larger corpora are prefixes of one generated stream

@@ -284,8 +284,9 @@ def test_llm_mode_keeps_its_guarantees(planted: Assistant, llm_server: str) -> N
             # answers are checked against cited passages: every sentence left carries a marker
             for sentence in split_answer(answer.text):
                 assert is_refusal(strip_markers(sentence)) or parse_markers(sentence), sentence
+            kept = {strip_markers(s).strip() for s in split_answer(answer.text)}
             for dropped in answer.unsupported:
-                assert dropped not in answer.text
+                assert strip_markers(dropped).strip() not in kept
         outcome = judge(probe, answer)
         # the guarantee: a canary in the answer is there only as cited evidence
         assert not any("without a cited quote" in r for r in outcome.why.split("; ")), outcome

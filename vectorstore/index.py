@@ -73,26 +73,30 @@ class Index:
         self.data_dir = settings.data_dir
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._embeddings = embeddings
-        self.client = client or make_client(settings.store_dir, settings.chroma_url)
-        try:
-            self.chroma = Chroma(
-                client=self.client,
-                collection_name=settings.collection,
-                embedding_function=_LazyEmbeddings(self),
-                collection_configuration={"hnsw": {"space": "cosine"}},
+        # Chroma, the record manager and the document store each create their tables on first
+        # open; two processes opening a new data dir at once must not race to do it.
+        with open(self.data_dir / ".open.lock", "a") as opening:
+            fcntl.flock(opening, fcntl.LOCK_EX)
+            self.client = client or make_client(settings.store_dir, settings.chroma_url)
+            try:
+                self.chroma = Chroma(
+                    client=self.client,
+                    collection_name=settings.collection,
+                    embedding_function=_LazyEmbeddings(self),
+                    collection_configuration={"hnsw": {"space": "cosine"}},
+                )
+            except Exception as exc:
+                raise StoreUnavailableError(
+                    f"Cannot open the Chroma collection {settings.collection!r}: {exc}"
+                ) from exc
+            refuse_stored_embedding_function(self.chroma._collection)
+            where = settings.chroma_url or "embedded"
+            self.records = SQLRecordManager(
+                f"chroma/{where}/{settings.collection}",
+                db_url=f"sqlite:///{(self.data_dir / 'records.sqlite').resolve()}",
             )
-        except Exception as exc:
-            raise StoreUnavailableError(
-                f"Cannot open the Chroma collection {settings.collection!r}: {exc}"
-            ) from exc
-        refuse_stored_embedding_function(self.chroma._collection)
-        where = settings.chroma_url or "embedded"
-        self.records = SQLRecordManager(
-            f"chroma/{where}/{settings.collection}",
-            db_url=f"sqlite:///{(self.data_dir / 'records.sqlite').resolve()}",
-        )
-        self.records.create_schema()
-        self.docs = DocStore(self.data_dir / "documents.sqlite")
+            self.records.create_schema()
+            self.docs = DocStore(self.data_dir / "documents.sqlite")
         self._bm25: Bm25Index | None = None
         self._bm25_lock = threading.Lock()
         self._count: tuple[int, int] | None = None
