@@ -19,6 +19,7 @@ fallback (extractive) answer is given instead.
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import threading
@@ -178,6 +179,9 @@ def _load_gguf(path: str, n_ctx: int) -> tuple[Any, threading.Lock]:
             f"Could not load the model file {path} ({e}). Check that ASSISTANT_LLM_GGUF points "
             "to a complete GGUF file that this llama-cpp-python version supports."
         ) from None
+    # Free the model while the interpreter is still whole: llama-cpp-python's own __del__
+    # runs too late at exit and prints a TypeError from a half torn-down module.
+    atexit.register(llama.close)
     # one Llama context cannot serve two generations at once
     return llama, threading.Lock()
 
