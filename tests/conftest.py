@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import shutil
 import socket
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -44,6 +46,43 @@ def wait_for_port(
                 return
         time.sleep(0.2)
     raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout} s")
+
+
+def stop(proc: subprocess.Popen[bytes], wait_s: float = 15) -> None:
+    """Terminate a server process, killing it if it does not exit in ``wait_s``."""
+    proc.terminate()
+    try:
+        proc.wait(wait_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@contextmanager
+def running_app(
+    articles: Path, env: dict[str, str], port: int, log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``python app.py ARTICLES`` as a user starts it, listening on ``port``; output to ``log``."""
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "app.py", str(articles)], cwd=ROOT, env=env, stdout=out, stderr=out
+        )
+    try:
+        wait_for_port(port, proc, timeout=180)
+        yield proc
+    finally:
+        stop(proc)
+
+
+def http_get(port: int, raw_path: str) -> tuple[int, dict[str, str], bytes]:
+    """GET a raw path, exactly as written (no client-side normalisation of ``..`` or ``%``)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", raw_path)
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
 
 
 @pytest.fixture(scope="session")
@@ -89,8 +128,4 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         wait_for_port(port, proc)
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import free_port, wait_for_port
+from conftest import free_port, stop, wait_for_port
 
 from assistant.answerer import final_answer
 from assistant.llm import condense_question, make_llm_answerer
@@ -77,11 +77,7 @@ def llm_server() -> Iterator[str]:
         wait_for_port(port, proc, timeout=120)
         yield f"http://127.0.0.1:{port}/v1"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,6 @@ import http.client
 import json
 import os
 import shutil
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -21,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE_DIR, free_port, wait_for_port
+from conftest import ROOT, SAMPLE_DIR, free_port, http_get, running_app
 
 pytestmark = pytest.mark.slow
 
@@ -57,31 +55,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     }
     env.pop("ASSISTANT_AUTH", None)
     log = base / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "app.py", str(articles)], cwd=ROOT, env=env, stdout=out, stderr=out
-        )
-    try:
-        wait_for_port(port, proc, timeout=180)
+    with running_app(articles, env, port, log):
         yield Server(f"http://127.0.0.1:{port}/", port, data_dir, articles, log)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def _get(port: int, raw_path: str) -> tuple[int, dict[str, str], bytes]:
-    """GET a raw path, exactly as written (no client-side normalisation of ``..`` or ``%``)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request("GET", raw_path)
-        resp = conn.getresponse()
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
-    finally:
-        conn.close()
 
 
 def _upload(port: int, name: str, content: bytes) -> tuple[int, bytes]:
@@ -239,7 +214,7 @@ def test_file_routes_serve_nothing_outside_the_upload_area(server: Server) -> No
     tried = 0
     for route in ROUTES:
         for target, proof in _targets(server):
-            status, headers, body = _get(server.port, route + target)
+            status, headers, body = http_get(server.port, route + target)
             tried += 1
             if status == 200 and proof in body:
                 served.append((route + target, headers.get("content-type")))
@@ -255,7 +230,7 @@ def test_uploads_are_limited_in_size_and_served_only_as_downloads(server: Server
     assert status == 200, body
     [path] = json.loads(body)
     assert Path(path).resolve().is_relative_to((server.data_dir / "uploads").resolve())
-    status, headers, content = _get(server.port, "/gradio_api/file=" + path)
+    status, headers, content = http_get(server.port, "/gradio_api/file=" + path)
     # Gradio's own temporary copy is readable by whoever uploaded it, but never as a page.
     assert status == 200 and content == b"<script>alert(1)</script>"
     assert headers["content-disposition"].startswith("attachment")
@@ -264,7 +239,7 @@ def test_uploads_are_limited_in_size_and_served_only_as_downloads(server: Server
 
 # -- the queue ------------------------------------------------------------------------------------
 def test_a_full_queue_answers_busy_at_once(server: Server) -> None:
-    _, _, raw = _get(server.port, "/config")
+    _, _, raw = http_get(server.port, "/config")
     [ask_id] = [d["id"] for d in json.loads(raw)["dependencies"] if d.get("api_name") == "ask"]
     results: list[tuple[int, bytes, float]] = []
 

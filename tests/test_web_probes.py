@@ -28,8 +28,6 @@ import json
 import os
 import shutil
 import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -40,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, SAMPLE_DIR, free_port, wait_for_port
+from conftest import ROOT, SAMPLE_DIR, free_port, http_get, running_app
 
 pytestmark = pytest.mark.slow
 
@@ -129,32 +127,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "GRADIO_SERVER_PORT": str(port),
     }
     env.pop("ASSISTANT_AUTH", None)
-    with open(base / "server.log", "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "app.py", str(articles)], cwd=ROOT, env=env, stdout=out, stderr=out
-        )
-    try:
-        wait_for_port(port, proc, timeout=180)
+    with running_app(articles, env, port, base / "server.log"):
         yield Server(port, base, data_dir, articles)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 # -- HTTP helpers ---------------------------------------------------------------------------------
-def _get(port: int, raw_path: str) -> tuple[int, dict[str, str], bytes]:
-    """GET a raw path, exactly as written (no client-side normalisation)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request("GET", raw_path)
-        resp = conn.getresponse()
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
-    finally:
-        conn.close()
 
 
 def _multipart(files: list[tuple[str, bytes]]) -> tuple[str, bytes]:
@@ -298,7 +275,7 @@ def test_file_routes_refuse_more_encodings(server: Server, tally: Tally) -> None
         for target, proof in _more_targets(server):
             raw = route + target
             try:
-                status, _, body = _get(server.port, raw)
+                status, _, body = http_get(server.port, raw)
             except (http.client.HTTPException, ConnectionError):
                 status, body = 0, b""  # the server dropped the connection
             served = status == 200 and proof in body
