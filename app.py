@@ -28,7 +28,14 @@ def main(argv: list[str]) -> int:
     settings = load_settings()
     try:
         assistant = Assistant(settings=settings)
-        if assistant.stats()["documents"] == 0 and articles.is_dir():
+        if not articles.is_dir():
+            print(
+                f"warning: {articles} is not a folder; the re-scan button will find nothing. "
+                "Pass the articles folder: python app.py PATH",
+                file=sys.stderr,
+                flush=True,
+            )
+        elif assistant.stats()["documents"] == 0:
             print(f"First start: indexing {articles} ...", flush=True)
             report = assistant.ingest([articles])
             print(f"Indexed {report.added} articles, {len(report.failed)} failed.", flush=True)

@@ -168,6 +168,14 @@ class Assistant:
         self._check_index()
         if k is not None and not 1 <= k <= MAX_K:
             raise BadQuestionError(f"k must be between 1 and {MAX_K}, not {k}.")
+        if sources:
+            indexed = self.index.docs.states()
+            unknown = [s for s in sources if indexed.get(s, ("",))[0] != "done"]
+            if unknown:
+                raise BadQuestionError(
+                    f"{unknown[0]} is not an indexed document; list them with Assistant.documents()"
+                    " or the web app's Documents tab, and pass a citation's 'source'."
+                )
         return self.retriever.search(query, k=k, sources=sources)
 
     def _check_index(self) -> None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -426,7 +427,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    """Run the evaluation; 0 when it ran (whatever the score), 1 on an error the user can fix."""
+    """Run the evaluation; 0 when it ran (whatever the score), 2 on an error the user can fix."""
     from rich.console import Console
 
     from assistant.api import Assistant
@@ -464,8 +465,8 @@ def main(args: argparse.Namespace) -> int:
         finally:
             assistant.close()
     except AssistantError as exc:
-        console.print(f"[red]{exc}[/]")
-        return 1
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     console.print(cases_table(report))
     console.print(summary_table(report.summary))
     if args.json:

@@ -250,7 +250,7 @@ def _failure(error: Exception, settings: Settings) -> LLMUnavailableError:
             f"The local model {settings.llm_gguf} failed while answering ({error}). Check "
             "ASSISTANT_LLM_GGUF, or shorten answer.context_tokens if the prompt is too long."
         )
-    url, model = settings.llm_base_url, settings.llm_model or "(the server's default)"
+    url, model = settings.llm_base_url, settings.llm_model or "the server's default"
     try:
         import openai
     except ImportError:  # pragma: no cover - langchain-openai depends on it

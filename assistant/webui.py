@@ -452,6 +452,12 @@ def build_app(
         Returns {"answer", "refused", "citations": [{n, source, title, quote, start, end, score,
         page}], "mode", "search_query", "unsupported"}, as `python -m assistant ask --json`.
         """
+        if mode == "llm" and "llm" not in modes:
+            raise gr.Error(
+                "No language model is configured. Set ASSISTANT_LLM_BASE_URL (an OpenAI-compatible"
+                " server) or ASSISTANT_LLM_GGUF (a local model file) and restart the app, or use"
+                " mode 'extractive'."
+            )
         if mode is not None and mode not in modes:
             raise gr.Error(f"Unknown answer mode {mode!r}; choose one of {', '.join(modes)}.")
         try:

@@ -120,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = run_once(index, args.paths, console, args.json, args.wait)
         return code
     except AssistantError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

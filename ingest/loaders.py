@@ -88,7 +88,9 @@ def decode_text(data: bytes) -> str:
     if utf16 is not None:
         return utf16
     if b"\x00" in data[:65536]:
-        raise LoadError("looks like a binary file, not text; convert it to .txt, .html or .pdf")
+        raise LoadError(
+            "looks like a binary file, not text; convert it to .txt, .md, .html or .pdf"
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -159,7 +161,9 @@ def _check_textual(text: str) -> None:
     sample = text[:20000]
     odd = sum(1 for c in sample if (ord(c) < 32 and c not in "\n\r\t") or c == "\ufffd")
     if odd > max(8, len(sample) * 0.02):
-        raise LoadError("looks like a binary file, not text; convert it to .txt, .html or .pdf")
+        raise LoadError(
+            "looks like a binary file, not text; convert it to .txt, .md, .html or .pdf"
+        )
 
 
 def load_text(path: Path, data: bytes, source: str) -> Article:

@@ -126,3 +126,9 @@ def test_chat_answers_a_follow_up_and_quits_on_eof(cli_index: Path) -> None:
     assert "Traceback" not in result.stderr
     assert "Haftar" in result.stdout and "May" in result.stdout
     assert "[1]" in result.stdout
+
+
+@pytest.mark.slow
+def test_unknown_source_is_an_error_not_a_refusal(cli_index: Path) -> None:
+    result = run("ask", "What does DMSC stand for?", "--source", "nope.txt", data_dir=cli_index)
+    assert_one_line_error(result, "is not an indexed document")

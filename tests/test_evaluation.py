@@ -324,5 +324,6 @@ def test_cli_reports_an_empty_index(tmp_path: Path, capsys) -> None:  # type: ig
     parser = argparse.ArgumentParser()
     add_arguments(parser)
     args = parser.parse_args([str(DEV_SET), "--data-dir", str(tmp_path / "idx")])
-    assert main(args) == 1
-    assert "Nothing is indexed" in capsys.readouterr().out
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: Nothing is indexed") and err.count("\n") == 1

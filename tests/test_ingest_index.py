@@ -169,7 +169,10 @@ def test_second_writer_waits_then_fails_clearly(tmp_path: Path, folder: Path) ->
         with holder.index.write_lock():
             blocked = run_cli(str(folder), "--data-dir", str(data), "--wait", "1")
         assert blocked.returncode == 2
-        assert "Another ingest" in blocked.stdout and "is writing to" in blocked.stdout
+        assert (
+            blocked.stderr.startswith("error: Another ingest") and "is writing to" in blocked.stderr
+        )
+        assert blocked.stderr.count("\n") == 1  # one line, whatever the terminal width
         assert "Traceback" not in blocked.stdout + blocked.stderr
         assert holder.stats()["chunks"] == 0  # nothing was written behind the lock
         after = run_cli(str(folder), "--data-dir", str(data), "--wait", "1")

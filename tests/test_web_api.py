@@ -137,6 +137,7 @@ def test_ask_refuses_what_the_articles_do_not_say(server: Server) -> None:
     ("args", "message"),
     [
         pytest.param((QUESTION, 3, "poetry"), "Unknown answer mode", id="unknown-mode"),
+        pytest.param((QUESTION, 3, "llm"), "No language model is configured", id="llm-not-set"),
         pytest.param(("   ", None, None), "the question is empty", id="empty-question"),
         pytest.param((QUESTION, 500, None), "k must be between", id="k-out-of-range"),
     ],

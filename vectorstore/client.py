@@ -43,7 +43,7 @@ def make_client(store_dir: Path, url: str | None = None) -> Any:
             client.heartbeat()
         except Exception as exc:
             raise StoreUnavailableError(
-                f"Cannot reach the Chroma server at {url} ({type(exc).__name__}). "
+                f"Cannot reach the Chroma server at {url}. "
                 "Start it with `chroma run --path DIR --port N`, or unset ASSISTANT_CHROMA_URL "
                 "to use the embedded store."
             ) from exc
