@@ -19,6 +19,7 @@ from assistant.retrieval import (
     word_set,
 )
 from assistant.types import Passage
+from vectorstore.errors import BadQuestionError
 from vectorstore.index import StoredChunk
 from vectorstore.settings import load_settings
 
@@ -195,7 +196,9 @@ def test_real_retrieval_ranks_the_answer_first_and_respects_filters(sample_assis
 
     source = all_passages[0].chunk.source
     assert sample_assistant.retrieve("Derna", sources=[source])
-    assert sample_assistant.retrieve("Derna", sources=["/no/such/file.txt"]) == []
+    # a source that is not indexed is the user's mistake, said plainly, not an empty result
+    with pytest.raises(BadQuestionError, match="is not an indexed document"):
+        sample_assistant.retrieve("Derna", sources=["/no/such/file.txt"])
 
 
 @pytest.mark.slow
