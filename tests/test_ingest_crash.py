@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ingest_helpers import article, snapshot, write_articles
@@ -91,7 +92,7 @@ def make_v2(folder: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def clean(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:  # type: ignore[type-arg]
+def clean(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     """Snapshots of fresh ingests of version 1 and version 2 of the folder."""
     out = {}
     for version, build in (("v1", [make_v1]), ("v2", [make_v1, make_v2])):
@@ -113,7 +114,7 @@ def driver(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def converged(folder: Path, data: Path, expected: dict) -> None:  # type: ignore[type-arg]
+def converged(folder: Path, data: Path, expected: dict[str, Any]) -> None:
     a = Assistant(data_dir=data)
     try:
         report = a.ingest([folder])
@@ -142,9 +143,9 @@ def converged(folder: Path, data: Path, expected: dict) -> None:  # type: ignore
 def test_kill_during_first_ingest(
     tmp_path: Path,
     driver: Path,
-    clean: dict,
+    clean: dict[str, dict[str, Any]],
     point: str,
-    nth: int,  # type: ignore[type-arg]
+    nth: int,
 ) -> None:
     folder, data = tmp_path / "articles", tmp_path / "index"
     make_v1(folder)
@@ -164,9 +165,9 @@ def test_kill_during_first_ingest(
 def test_kill_during_update(
     tmp_path: Path,
     driver: Path,
-    clean: dict,
+    clean: dict[str, dict[str, Any]],
     point: str,
-    nth: int,  # type: ignore[type-arg]
+    nth: int,
 ) -> None:
     folder, data = tmp_path / "articles", tmp_path / "index"
     make_v1(folder)
