@@ -1,18 +1,49 @@
-"""Question (+ history) -> retrieval -> answer with citations. The public API and CLI."""
+"""Question (+ history) -> retrieval -> answer with citations. The public API and CLI.
 
-from assistant.api import Assistant
-from assistant.types import Answer, Citation, Passage
-from ingest.report import IngestReport
-from vectorstore.errors import (
-    AssistantError,
-    BadQuestionError,
-    IndexBusyError,
-    IndexMissingError,
-    LLMUnavailableError,
-    MissingExtraError,
-    StoreUnavailableError,
-)
-from vectorstore.settings import Settings, load_settings
+Names are imported on first use, so ``import assistant.extractive`` (or a plain
+``import assistant``) does not load the storage stack.
+
+>>> import assistant
+>>> assistant.BadQuestionError.__module__
+'core.errors'
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from assistant.api import Assistant
+    from assistant.types import Answer, Citation, Passage
+    from core.errors import (
+        AssistantError,
+        BadQuestionError,
+        IndexBusyError,
+        IndexMissingError,
+        LLMUnavailableError,
+        MissingExtraError,
+        StoreUnavailableError,
+    )
+    from core.settings import Settings, load_settings
+    from ingest.report import IngestReport
+
+_WHERE = {
+    "Assistant": "assistant.api",
+    "Answer": "assistant.types",
+    "Citation": "assistant.types",
+    "Passage": "assistant.types",
+    "IngestReport": "ingest.report",
+    "AssistantError": "core.errors",
+    "BadQuestionError": "core.errors",
+    "IndexBusyError": "core.errors",
+    "IndexMissingError": "core.errors",
+    "LLMUnavailableError": "core.errors",
+    "MissingExtraError": "core.errors",
+    "StoreUnavailableError": "core.errors",
+    "Settings": "core.settings",
+    "load_settings": "core.settings",
+}
 
 __all__ = [
     "Answer",
@@ -30,3 +61,11 @@ __all__ = [
     "StoreUnavailableError",
     "load_settings",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'assistant' has no attribute {name!r}")
+    value = getattr(import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vectorstore.errors import AssistantError
+from core.errors import AssistantError
 
 if TYPE_CHECKING:
     from rich.console import Console

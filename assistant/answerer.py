@@ -49,4 +49,5 @@ def cite(n: int, passage: Passage, start: int, end: int) -> Citation:
         end=chunk.start + end,
         score=round(float(passage.score), 6),
         page=chunk.page,
+        published=chunk.published,
     )

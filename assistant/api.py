@@ -21,12 +21,12 @@ from assistant.extractive import ExtractiveAnswerer
 from assistant.followup import rewrite_followup
 from assistant.retrieval import Retriever
 from assistant.types import Answer, History, Passage
+from core.errors import BadQuestionError, IndexMissingError, LLMUnavailableError
+from core.settings import Settings, load_settings
+from core.types import StoredDocument
 from ingest.pipeline import ProgressFn, ingest_paths
 from ingest.report import IngestReport
-from vectorstore.docstore import StoredDocument
-from vectorstore.errors import BadQuestionError, IndexMissingError, LLMUnavailableError
 from vectorstore.index import Index
-from vectorstore.settings import Settings, load_settings
 
 
 class Assistant:

@@ -35,8 +35,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from assistant.types import Answer, Citation, History, Passage
-from vectorstore.docstore import StoredDocument
-from vectorstore.errors import AssistantError
+from core.errors import AssistantError
+from core.types import StoredDocument
 
 Groups = list[list[str]]
 
@@ -431,7 +431,7 @@ def main(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from assistant.api import Assistant
-    from vectorstore.errors import IndexMissingError
+    from core.errors import IndexMissingError
 
     console = Console()
     try:

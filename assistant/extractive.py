@@ -30,8 +30,8 @@ import numpy as np
 from assistant.answerer import cite
 from assistant.followup import REFUSAL_PREFIX, STOPWORDS, rewrite_followup
 from assistant.types import Answer, Citation, History, Passage
+from core.settings import AnswerSettings
 from ingest.chunking import split_sentences
-from vectorstore.settings import AnswerSettings
 
 QuestionType = Literal["why", "who", "when", "where", "quantity", "stand_for", "what", "other"]
 
@@ -130,7 +130,7 @@ class Scored:
 def candidate_sentences(passages: Sequence[Passage]) -> list[Sentence]:
     """Every distinct sentence of the passages (overlapping chunks share some), in rank order.
 
-    >>> from vectorstore.index import StoredChunk
+    >>> from core.types import StoredChunk
     >>> c = StoredChunk("1", "doc", "", "Haftar left. Kobler spoke.", 0, 10, 36)
     >>> [(s.text, s.doc_start) for s in candidate_sentences([Passage(c, 1.0)])]
     [('Haftar left.', 10), ('Kobler spoke.', 23)]

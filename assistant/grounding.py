@@ -168,7 +168,7 @@ def pack_context(
     The budget covers the fenced text as :func:`format_passages` renders it. A passage that
     does not fit whole is cut after its last sentence that fits; packing stops there.
 
-    >>> from vectorstore.index import StoredChunk
+    >>> from core.types import StoredChunk
     >>> def p(text, score):
     ...     return Passage(StoredChunk("i", "s.txt", "T", text, 0, 0, len(text)), score)
     >>> count = lambda s: len(s.split())
@@ -417,7 +417,7 @@ def ground(
     saying the articles do not say is kept without a citation, and the answer is ``refused``
     when nothing else survives. Names from ``question`` need no support from the passage.
 
-    >>> from vectorstore.index import StoredChunk
+    >>> from core.types import StoredChunk
     >>> text = "Haftar besieges Derna. Kobler objects to the bombing."
     >>> p = Passage(StoredChunk("i", "s.txt", "T", text, 0, 100, 100 + len(text)), 0.9)
     >>> packed = [PackedPassage(1, p, len(text))]

@@ -47,9 +47,9 @@ from assistant.grounding import (
     parse_markers,
 )
 from assistant.types import Answer, History, Passage
+from core.errors import AssistantError, LLMUnavailableError, MissingExtraError
+from core.settings import Settings
 from prompts import render
-from vectorstore.errors import AssistantError, LLMUnavailableError, MissingExtraError
-from vectorstore.settings import Settings
 
 __all__ = [
     "LLMAnswerer",

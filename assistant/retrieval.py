@@ -15,8 +15,9 @@ import re
 from collections.abc import Callable, Sequence
 
 from assistant.types import Passage
-from vectorstore.index import Index, StoredChunk
-from vectorstore.settings import Settings
+from core.settings import Settings
+from core.types import StoredChunk
+from vectorstore.index import Index
 
 _WORD = re.compile(r"\w+")
 

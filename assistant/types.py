@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from vectorstore.index import StoredChunk
+from core.types import StoredChunk
 
 Role = Literal["user", "assistant"]
 History = list[dict[str, str]]
@@ -36,6 +36,8 @@ class Citation:
     end: int
     score: float
     page: int | None = None
+    published: str | None = None
+    """The cited document's publication date (ISO), when it has one."""
 
 
 @dataclass

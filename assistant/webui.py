@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.types import Answer, Citation, History
+from core.errors import AssistantError
+from core.settings import Settings
+from core.types import StoredDocument
 from ingest.loaders import SUPPORTED
 from ingest.report import IngestReport, Progress
-from vectorstore.docstore import StoredDocument
-from vectorstore.errors import AssistantError
-from vectorstore.settings import Settings
 
 if TYPE_CHECKING:
     import gradio as gr

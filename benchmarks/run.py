@@ -124,9 +124,9 @@ class Corpus:
 
 def build_corpus(target_chunks: int, seed: int, source_prefix: str) -> Corpus:
     """Articles from ``generate(seed)`` until their chunks reach ``target_chunks``."""
+    from core.settings import load_settings
     from ingest.loaders import Article
     from ingest.pipeline import chunk_article, chunk_limits
-    from vectorstore.settings import load_settings
 
     limits = chunk_limits(load_settings())
     articles: list[SyntheticArticle] = []
@@ -153,8 +153,8 @@ def measure_throughput(
 ) -> dict[str, Any]:
     """encode() before and after a real ingest of ``corpus_dir``, and the ingest itself."""
     from assistant import Assistant
+    from core.settings import EmbeddingSettings
     from vectorstore.embeddings import SentenceEmbeddings
-    from vectorstore.settings import EmbeddingSettings
 
     embeddings = SentenceEmbeddings.from_settings(EmbeddingSettings(backend=backend))
     embeddings.encode(texts[:16])  # warm up: first calls allocate
@@ -187,9 +187,9 @@ def build_reused_index(
     data_dir: Path, corpus: Corpus, base: np.ndarray, seed: int, noise: float = NOISE
 ) -> dict[str, Any]:
     """Write ``corpus`` with perturbed copies of ``base`` vectors straight into a new index."""
-    from vectorstore.docstore import StoredDocument
+    from core.settings import load_settings
+    from core.types import StoredDocument
     from vectorstore.index import Index
-    from vectorstore.settings import load_settings
 
     shutil.rmtree(data_dir, ignore_errors=True)
     index = Index(load_settings(data_dir=data_dir))
@@ -540,7 +540,7 @@ def run(
 
     onnx_result: dict[str, Any] | None = None
     if onnx:
-        from vectorstore.embeddings import default_model_path
+        from vectorstore.model_files import default_model_path
         from vectorstore.onnx_backend import export_int8
 
         _, export_s = timed(lambda: export_int8(str(default_model_path())))
@@ -579,7 +579,7 @@ def run(
         a.ingest([SAMPLE_DIR])
         a.close()
 
-    from vectorstore.settings import load_settings
+    from core.settings import load_settings
 
     backends = ["torch", "onnx"] if onnx else ["torch"]
     default_backend = load_settings().embedding.backend

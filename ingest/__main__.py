@@ -13,12 +13,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from core.errors import AssistantError
+from core.settings import load_settings
 from ingest.pipeline import ProgressFn, ingest_paths
 from ingest.report import IngestReport
 from ingest.report import Progress as IngestProgress
-from vectorstore.errors import AssistantError
 from vectorstore.index import Index
-from vectorstore.settings import load_settings
 
 
 def summary_table(report: IngestReport, stats: dict[str, object]) -> Table:

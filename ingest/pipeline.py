@@ -30,13 +30,13 @@ from typing import IO, Any
 
 from langchain_core.documents import Document
 
+from core.settings import Settings
+from core.types import StoredDocument
 from ingest.chunking import ChunkLimits, chunk_spans
 from ingest.loaders import Article, LoadError, kind_of, load_file
 from ingest.report import IngestReport, Progress
-from vectorstore.docstore import StoredDocument
-from vectorstore.embeddings import default_model_path, model_max_tokens, model_tokenizer
 from vectorstore.index import Index
-from vectorstore.settings import Settings
+from vectorstore.model_files import default_model_path, model_max_tokens, model_tokenizer
 
 PIPELINE_VERSION = "1"
 """Bump when cleaning or chunking changes, so every file is re-ingested once."""

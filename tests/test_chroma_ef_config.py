@@ -18,8 +18,8 @@ from chromadb.utils import embedding_functions as chroma_efs
 from ingest_helpers import write_articles
 
 from assistant import Assistant
+from core.errors import StoreUnavailableError
 from vectorstore.client import make_client
-from vectorstore.errors import StoreUnavailableError
 
 pytestmark = pytest.mark.slow
 

@@ -10,8 +10,8 @@ import pytest
 from ingest_helpers import snapshot, write_articles
 
 from assistant import Assistant
-from vectorstore.errors import StoreUnavailableError
-from vectorstore.settings import load_settings
+from core.errors import StoreUnavailableError
+from core.settings import load_settings
 
 pytestmark = pytest.mark.slow
 

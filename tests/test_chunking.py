@@ -103,9 +103,9 @@ def test_single_huge_line_is_split_within_limits() -> None:
 
 def test_real_model_limit_is_never_exceeded() -> None:
     """MiniLM reads 256 word pieces: chunks of dense rare words must still fit, exactly."""
+    from core.settings import load_settings
     from ingest.pipeline import chunk_limits
-    from vectorstore.embeddings import default_model_path, model_tokenizer
-    from vectorstore.settings import load_settings
+    from vectorstore.model_files import default_model_path, model_tokenizer
 
     tok = model_tokenizer(str(default_model_path()))
     # rare words and digits split into many word pieces per cl100k token

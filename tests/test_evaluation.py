@@ -22,8 +22,7 @@ from assistant.evaluation import (
     summarise,
 )
 from assistant.types import Answer, Citation, History, Passage
-from vectorstore.docstore import StoredDocument
-from vectorstore.index import StoredChunk
+from core.types import StoredChunk, StoredDocument
 
 DEV_SET = Path(__file__).resolve().parent.parent / "data" / "eval" / "derna-dev.jsonl"
 

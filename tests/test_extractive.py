@@ -27,8 +27,8 @@ from assistant.extractive import (
     type_match,
 )
 from assistant.types import Answer, Passage
-from vectorstore.index import StoredChunk
-from vectorstore.settings import AnswerSettings
+from core.settings import AnswerSettings
+from core.types import StoredChunk
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT / "data" / "eval" / "derna-dev.jsonl"

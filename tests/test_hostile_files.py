@@ -11,9 +11,9 @@ from ingest_helpers import snapshot
 from pdfgen import make_pdf
 
 from assistant import Assistant
+from core.settings import load_settings
 from ingest.loaders import LoadError
 from ingest.pipeline import Preparer
-from vectorstore.settings import load_settings
 
 pytestmark = pytest.mark.slow
 

@@ -40,10 +40,10 @@ from assistant.extractive import looks_like_instruction
 from assistant.grounding import fence, is_refusal, parse_markers, split_answer, strip_markers
 from assistant.llm import LLMAnswerer, make_llm_answerer
 from assistant.types import Answer, Passage
+from core.settings import Settings
+from core.types import StoredChunk
 from ingest.clean import normalise
 from ingest.loaders import load_html
-from vectorstore.index import StoredChunk
-from vectorstore.settings import Settings
 
 LLM_MAX_TOKENS = 40
 """SmolLM2 answers in a sentence or two; 40 tokens keep 36 questions within a few minutes."""

@@ -36,12 +36,12 @@ from assistant.llm import (
     make_llm_answerer,
 )
 from assistant.types import Answer, History, Passage
+from core.errors import LLMUnavailableError
+from core.settings import Settings
+from core.types import StoredChunk
 from ingest.chunking import ChunkLimits, chunk_spans
 from ingest.clean import clean_text
 from ingest.pipeline import count_tokens
-from vectorstore.errors import LLMUnavailableError
-from vectorstore.index import StoredChunk
-from vectorstore.settings import Settings
 
 ARTICLE = Path(__file__).resolve().parent.parent / "data" / "articles" / "derna-siege.txt"
 

@@ -28,12 +28,12 @@ from conftest import free_port, stop, wait_for_port
 from assistant.answerer import final_answer
 from assistant.llm import condense_question, make_llm_answerer
 from assistant.types import Answer, History, Passage
+from core.errors import LLMUnavailableError
+from core.settings import Settings
+from core.types import StoredChunk
 from ingest.chunking import ChunkLimits, chunk_spans
 from ingest.clean import clean_text
 from ingest.pipeline import count_tokens
-from vectorstore.errors import LLMUnavailableError
-from vectorstore.index import StoredChunk
-from vectorstore.settings import Settings
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow]
 # before llama_cpp loads in this process, as assistant.llm would set it (see _load_gguf)

@@ -101,7 +101,7 @@ def test_a_full_queue_is_refused_at_once_and_the_rest_answered(app: load.App) ->
 
 def test_launch_options_cap_the_sessions_kept_in_memory(tmp_path: Path) -> None:
     from assistant.webui import MAX_SESSIONS, launch_options
-    from vectorstore.settings import load_settings
+    from core.settings import load_settings
 
     assert launch_options(load_settings(data_dir=tmp_path))["state_session_capacity"] == 1000
     assert MAX_SESSIONS == 1000

@@ -36,7 +36,8 @@ def test_mean_pool(hidden: list, mask: list, expected: list) -> None:
 
 @pytest.fixture(scope="module")
 def backends(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    from vectorstore.embeddings import TorchBackend, default_model_path
+    from vectorstore.embeddings import TorchBackend
+    from vectorstore.model_files import default_model_path
     from vectorstore.onnx_backend import OnnxBackend
 
     path = str(default_model_path())
@@ -67,7 +68,7 @@ def test_onnx_order_and_batching_do_not_matter(backends) -> None:  # type: ignor
 
 @pytest.mark.slow
 def test_export_is_cached_and_reused(backends) -> None:  # type: ignore[no-untyped-def]
-    from vectorstore.embeddings import default_model_path
+    from vectorstore.model_files import default_model_path
     from vectorstore.onnx_backend import export_int8
 
     onnx, _, cache = backends

@@ -19,9 +19,9 @@ from assistant.retrieval import (
     word_set,
 )
 from assistant.types import Passage
-from vectorstore.errors import BadQuestionError
-from vectorstore.index import StoredChunk
-from vectorstore.settings import load_settings
+from core.errors import BadQuestionError
+from core.settings import load_settings
+from core.types import StoredChunk
 
 
 def chunk(

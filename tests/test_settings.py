@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from vectorstore.settings import RetrievalSettings, load_settings
+from core.settings import RetrievalSettings, load_settings
 
 
 def test_settings_overrides_are_validated_into_sections(tmp_path: Path) -> None:

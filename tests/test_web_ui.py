@@ -24,10 +24,10 @@ from assistant.webui import (
     sources_html,
     stage_uploads,
 )
+from core.errors import AssistantError
+from core.settings import load_settings
+from core.types import StoredDocument
 from ingest.report import IngestReport
-from vectorstore.docstore import StoredDocument
-from vectorstore.errors import AssistantError
-from vectorstore.settings import load_settings
 
 HOSTILE = [
     pytest.param("<script>alert(1)</script>", id="script"),

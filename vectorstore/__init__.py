@@ -1,5 +1,1 @@
-"""Storage: Chroma (embedded or a server), the embedder, the record of what is indexed."""
-
-from vectorstore.settings import Settings, load_settings
-
-__all__ = ["Settings", "load_settings"]
+"""Storage only: Chroma (embedded or a server), the embedder, the record of what is indexed."""

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from vectorstore.errors import StoreUnavailableError
+from core.errors import StoreUnavailableError
 
 # chromadb reads this before any client exists; no usage data leaves the machine.
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")

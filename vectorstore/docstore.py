@@ -13,8 +13,10 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from core.types import StoredDocument
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -26,30 +28,43 @@ CREATE TABLE IF NOT EXISTS documents (
     text        TEXT NOT NULL DEFAULT '',
     pages       TEXT NOT NULL DEFAULT '[]',
     n_chunks    INTEGER NOT NULL DEFAULT 0,
-    updated_at  REAL NOT NULL DEFAULT (julianday('now'))
+    updated_at  REAL NOT NULL DEFAULT (julianday('now')),
+    url         TEXT,
+    outlet      TEXT,
+    risk        TEXT NOT NULL DEFAULT '[]',  -- JSON list of reasons; '[]' when not flagged
+    released    INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT OR IGNORE INTO meta VALUES ('generation', '0');
 """
 
 
-@dataclass(frozen=True)
-class StoredDocument:
-    source: str
-    title: str
-    text: str
-    fingerprint: str = ""
-    published: str | None = None
-    pages: list[tuple[int, int, int]] = field(default_factory=list)
-    """(page number, start, end) character spans for paged formats."""
-    n_chunks: int = 0
+_ADDED_COLUMNS = {
+    "url": "TEXT",
+    "outlet": "TEXT",
+    "risk": "TEXT NOT NULL DEFAULT '[]'",
+    "released": "INTEGER NOT NULL DEFAULT 0",
+}
 
-    def page_at(self, offset: int) -> int | None:
-        """The page holding ``offset``: ``[(1, 0, 10), (2, 10, 20)]`` and 12 -> 2."""
-        for number, start, end in self.pages:
-            if start <= offset < end:
-                return number
-        return None
+_COLUMNS = (
+    "source, title, text, fingerprint, published, pages, n_chunks, url, outlet, risk, released"
+)
+
+
+def _row_to_document(row: tuple[Any, ...]) -> StoredDocument:
+    return StoredDocument(
+        source=row[0],
+        title=row[1],
+        text=row[2],
+        fingerprint=row[3],
+        published=row[4],
+        pages=[tuple(p) for p in json.loads(row[5])],
+        n_chunks=row[6],
+        url=row[7],
+        outlet=row[8],
+        risk=tuple(json.loads(row[9] or "[]")),
+        released=bool(row[10]),
+    )
 
 
 class DocStore:
@@ -62,6 +77,14 @@ class DocStore:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Add the columns a data dir made by an older version lacks."""
+        have = {row[1] for row in self._conn.execute("PRAGMA table_info(documents)")}
+        for column, ddl in _ADDED_COLUMNS.items():
+            if column not in have:
+                self._conn.execute(f"ALTER TABLE documents ADD COLUMN {column} {ddl}")
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -89,9 +112,9 @@ class DocStore:
     def mark_done(self, docs: list[StoredDocument]) -> None:
         with self._tx() as db:
             db.executemany(
-                "INSERT OR REPLACE INTO documents "
-                "(source, status, fingerprint, title, published, text, pages, n_chunks) "
-                "VALUES (?, 'done', ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO documents (source, status, fingerprint, title, published, "
+                "text, pages, n_chunks, url, outlet, risk, released) "
+                "VALUES (?, 'done', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         d.source,
@@ -101,6 +124,10 @@ class DocStore:
                         d.text,
                         json.dumps(d.pages),
                         d.n_chunks,
+                        d.url,
+                        d.outlet,
+                        json.dumps(list(d.risk)),
+                        int(d.released),
                     )
                     for d in docs
                 ],
@@ -117,22 +144,17 @@ class DocStore:
 
     def get(self, source: str) -> StoredDocument | None:
         row = self._conn.execute(
-            "SELECT source, title, text, fingerprint, published, pages, n_chunks FROM documents "
-            "WHERE source = ? AND status = 'done'",
-            (source,),
+            f"SELECT {_COLUMNS} FROM documents WHERE source = ? AND status = 'done'", (source,)
         ).fetchone()
-        if row is None:
-            return None
-        pages = [tuple(p) for p in json.loads(row[5])]
-        return StoredDocument(row[0], row[1], row[2], row[3], row[4], pages, row[6])
+        return None if row is None else _row_to_document(row)
 
     def listing(self) -> list[StoredDocument]:
         """Every finished document, without its text (for lists in the UI)."""
+        columns = _COLUMNS.replace("text,", "'' AS text,").replace("pages,", "'[]' AS pages,")
         rows = self._conn.execute(
-            "SELECT source, title, fingerprint, published, n_chunks FROM documents "
-            "WHERE status = 'done' ORDER BY title, source"
+            f"SELECT {columns} FROM documents WHERE status = 'done' ORDER BY title, source"
         )
-        return [StoredDocument(s, t, "", fp, p, [], n) for s, t, fp, p, n in rows]
+        return [_row_to_document(row) for row in rows]
 
     def count(self) -> int:
         row = self._conn.execute("SELECT COUNT(*) FROM documents WHERE status = 'done'").fetchone()

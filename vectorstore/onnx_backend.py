@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from vectorstore.embeddings import MODEL_MAX_TOKENS, model_tokenizer
-from vectorstore.errors import MissingExtraError
+from core.errors import MissingExtraError
+from vectorstore.model_files import MODEL_MAX_TOKENS, model_tokenizer
 
 OPSET = 17
 EXPORT_VERSION = "1"
