@@ -28,10 +28,13 @@ from typing import Any, Literal
 import numpy as np
 
 from assistant.answerer import cite
-from assistant.followup import REFUSAL_PREFIX, STOPWORDS, rewrite_followup
+from assistant.followup import REFUSAL_PREFIX, rewrite_followup
 from assistant.types import Answer, Citation, History, Passage
 from core.settings import AnswerSettings
-from ingest.chunking import split_sentences
+from core.text import STOP_WORDS as STOPWORDS
+from core.text import WORD as _WORD
+from core.text import is_acronym as _is_acronym
+from core.text import split_sentences, stem
 
 QuestionType = Literal["why", "who", "when", "where", "quantity", "stand_for", "what", "other"]
 
@@ -358,38 +361,6 @@ def expansion_in(acronym: str, text: str) -> str | None:
     return None
 
 
-_STEM_SUFFIXES = ("ings", "ing", "ies", "ied", "es", "ed", "s")
-
-
-def stem(word: str) -> str:
-    """A crude English stem that is enough to match inflections.
-
-    Acronyms keep their case, so "IS" (Islamic State) is not the verb "is".
-
-    >>> [stem(w) for w in ["terrorists", "Besieging", "siege", "damaged", "Haftar's", "IS"]]
-    ['terrorist', 'besieg', 'sieg', 'damag', 'haftar', 'IS']
-    """
-    if _is_acronym(word):
-        return word
-    w = word.lower().replace("’", "'")
-    if w.endswith("'s"):
-        w = w[:-2]
-    for suffix in _STEM_SUFFIXES:
-        if w.endswith(suffix) and len(w) - len(suffix) >= 4:
-            w = w[: -len(suffix)]
-            if suffix in ("ies", "ied"):
-                w += "y"
-            break
-    if w.endswith("e") and len(w) > 4:  # "siege" ~ "besieged", "damage" ~ "damaged"
-        w = w[:-1]
-    return w
-
-
-def _is_acronym(word: str) -> bool:
-    return 2 <= len(word) <= 8 and word.isalpha() and word.isupper()
-
-
-_WORD = re.compile(r"[A-Za-z][\w'’-]*|\d+")
 _QUESTION_NOISE = STOPWORDS | {
     "who", "what", "when", "where", "why", "which", "how", "whom", "whose", "stand", "stands",
     "short", "mean", "means", "happen", "happened", "article", "articles",

@@ -15,42 +15,29 @@ import re
 from collections.abc import Sequence
 
 from assistant.types import History
+from core.text import QUESTION_WORDS, STOP_WORDS, words
 
 MAX_CARRIED = 8
 """At most this many terms are carried over."""
 REFUSAL_PREFIX = "The articles don't say"
 """How a refusal starts; a refused answer carries no terms into the next query."""
 
-_TOKEN = re.compile(r"[A-Za-z][\w'’.-]*[\w]|[A-Za-z]|\d[\d,.]*")
 _MARKER = re.compile(r"\[\d+\]")
 _PRONOUNS = {
     "he", "she", "it", "they", "them", "him", "his", "her", "hers", "its", "their", "theirs",
     "this", "that", "these", "those", "there", "then", "one", "ones", "such",
 }  # fmt: skip
 _CONTINUATIONS = ("and ", "but ", "also ", "so ", "what about", "how about", "and?", "why?")
-STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before
-    being below between both but by can could did do does doing done down during each few for from
-    further had has have having here how i if in into is isn't it it's its itself just me more
-    most my no nor not now of off on once only or other our out over own same should so some such
-    than that the their them then there these they this those through to too under until up very
-    was we were what when where which while who whom whose why will with would you your yours
-    yet said say says tell told know known get got make made many much one two new
-    since ever still already please want wants like well even way ways thing things""".split()  # noqa: SIM905 - a word list reads best as prose
-)
-_QUESTION_WORDS = frozenset(
-    {"who", "what", "when", "where", "why", "which", "how", "whom", "whose"}
-)
 
 
 def terms(text: str) -> list[str]:
     """Word tokens without citation markers: ``"Haftar [1]."`` -> ``["Haftar"]``."""
-    return _TOKEN.findall(_MARKER.sub(" ", text))
+    return words(_MARKER.sub(" ", text))
 
 
 def content_words(text: str) -> list[str]:
     """Tokens that are not stop words or question words, in order."""
-    return [t for t in terms(text) if t.lower() not in STOPWORDS | _QUESTION_WORDS]
+    return [t for t in terms(text) if t.lower() not in STOP_WORDS | QUESTION_WORDS]
 
 
 def salient_terms(text: str) -> list[str]:
@@ -65,16 +52,16 @@ def salient_terms(text: str) -> list[str]:
         run: list[str] = []
         tokens = terms(sentence)
         for i, tok in enumerate(tokens):
-            capital = tok[0].isupper() and tok.lower() not in STOPWORDS | _QUESTION_WORDS
+            capital = tok[0].isupper() and tok.lower() not in STOP_WORDS | QUESTION_WORDS
             # A capitalised first word is a name only when it is not an ordinary word.
-            if capital and (i > 0 or tok.isupper() or tok.lower() not in STOPWORDS):
+            if capital and (i > 0 or tok.isupper() or tok.lower() not in STOP_WORDS):
                 run.append(tok)
                 continue
             if run:
                 names.append(" ".join(run))
                 run = []
             low = tok.lower()
-            if low not in STOPWORDS and low not in _QUESTION_WORDS and len(low) > 2:
+            if low not in STOP_WORDS and low not in QUESTION_WORDS and len(low) > 2:
                 others.append(tok)
         if run:
             names.append(" ".join(run))

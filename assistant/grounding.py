@@ -14,7 +14,7 @@ by Kobler" passes against "Kobler condemned the bombing by Haftar"); the quotes 
 check.
 
 >>> sorted(words("Haftar's forces were besieging the cities"))
-['besieg', 'citi', 'forc', 'haftar']
+['besieg', 'city', 'forc', 'haftar']
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from assistant.answerer import cite
 from assistant.types import Citation, Passage
-from ingest.chunking import Span, split_sentences
+from core.text import STOP_WORDS, Span, content_stems, split_sentences, stem
 
 TokenCounter = Callable[[str], int]
 EmbedFn = Callable[[list[str]], Sequence[Sequence[float]]]
@@ -48,41 +48,9 @@ REFUSAL = "The articles don't say."
 # Words
 
 
-_STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each either else
-    ever few for from further had has have having he her here hers herself him himself his how
-    i if in into is it its itself just me more most much my myself neither no nor not now of off
-    on once only or other our ours ourselves out over own same she should so some such than that
-    the their theirs them themselves then there these they this those though through to too
-    under until up upon us very via was we were what when where which while who whom whose why
-    will with would yet you your yours yourself yourselves according article articles passage
-    passages say says said text question answer""".split()  # noqa: SIM905
-)
-_WORD = re.compile(r"[a-z0-9]+")
-
-
-def stem(word: str) -> str:
-    """A light suffix stripper, enough to match "besieges", "besieged" and "besieging".
-
-    >>> [stem(w) for w in ["besieges", "besieged", "besieging", "cities", "bombs", "dmsc"]]
-    ['besieg', 'besieg', 'besieg', 'citi', 'bomb', 'dmsc']
-    """
-    if word.isdigit():
-        return word
-    for suffix in ("ing", "ies", "ed", "es", "s", "e", "y"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
-            word = word[: -len(suffix)]
-            if suffix == "ies":
-                word += "i"
-            break
-    return word
-
-
 def words(text: str) -> frozenset[str]:
-    """Stemmed content words: lower-cased, stop words removed, possessive ``'s`` dropped."""
-    text = re.sub(r"['’]s\b", "", text.lower())
-    return frozenset(stem(w) for w in _WORD.findall(text) if w not in _STOPWORDS)
+    """Stemmed content words, lower case (:func:`core.text.content_stems`)."""
+    return content_stems(text)
 
 
 def _numbers(text: str) -> frozenset[str]:
@@ -99,7 +67,7 @@ def names(text: str) -> frozenset[str]:
     return frozenset(
         stem(w.lower())
         for w in found[1 if text.lstrip()[:1].isupper() else 0 :]
-        if w.lower() not in _STOPWORDS
+        if w.lower() not in STOP_WORDS
     ) & words(text)
 
 

@@ -11,15 +11,13 @@ with the number of chunks in Python.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 
 from assistant.types import Passage
 from core.settings import Settings
+from core.text import words
 from core.types import StoredChunk
 from vectorstore.index import Index
-
-_WORD = re.compile(r"\w+")
 
 
 def rrf_fuse(rankings: Sequence[Sequence[str]], k: int) -> list[tuple[str, float]]:
@@ -39,7 +37,7 @@ def rrf_fuse(rankings: Sequence[Sequence[str]], k: int) -> list[tuple[str, float
 
 def word_set(text: str) -> frozenset[str]:
     """Lower-cased word tokens: ``"The siege, the SIEGE"`` -> ``{"the", "siege"}``."""
-    return frozenset(w.lower() for w in _WORD.findall(text))
+    return frozenset(w.lower() for w in words(text))
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:

@@ -1,5 +1,6 @@
 """Pure, sentence-aware chunking with exact character offsets.
 
+Sentences come from :func:`core.text.split_sentences`, the splitter the answerers use too.
 A chunk is always ``text[start:end]`` of the cleaned document, so a citation can point back into
 it. Sizes are counted with a token counter (tiktoken by default) and every chunk also has to fit
 the embedding model's own limit, measured with its tokenizer, so nothing is silently truncated.
@@ -15,55 +16,10 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import pairwise
+
+from core.text import Span, split_sentences
 
 TokenCounter = Callable[[str], int]
-Span = tuple[int, int]
-
-_ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "gen", "col", "lt", "sgt", "capt", "maj",
-    "gov", "sen", "rep", "rev", "hon", "pres", "no", "vs", "etc", "inc", "ltd", "co", "corp",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    "e.g", "i.e", "u.s", "u.k", "u.n", "a.m", "p.m", "approx", "fig", "al",
-}  # fmt: skip
-# A sentence ends at . ! ? (and closing quotes/brackets) followed by space and a likely start.
-_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
-_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
-
-
-def _is_abbreviation(word: str) -> bool:
-    w = word.lower().rstrip(".")
-    return w in _ABBREVIATIONS or (len(w) == 1 and w.isalpha())
-
-
-def _trim(text: str, start: int, end: int) -> Span | None:
-    seg = text[start:end]
-    lead = len(seg) - len(seg.lstrip())
-    tail = len(seg.rstrip())
-    return (start + lead, start + tail) if tail > lead else None
-
-
-def split_sentences(text: str) -> list[Span]:
-    """(start, end) of each sentence; a line break always ends one; no edge is whitespace.
-
-    >>> split_sentences("Dr. Smith left. He won.\\n\\nNew part")
-    [(0, 15), (16, 23), (25, 33)]
-    """
-    spans: list[Span] = []
-    for line in re.finditer(r"[^\n]+", text):
-        base, line_text = line.start(), line.group()
-        cuts = [0]
-        for match in _END.finditer(line_text):
-            word = _WORD_BEFORE.search(line_text[: match.start()])
-            if word and match.group().startswith(".") and _is_abbreviation(word.group(1)):
-                continue
-            cuts.append(match.end())
-        cuts.append(len(line_text))
-        for s, e in pairwise(cuts):
-            span = _trim(text, base + s, base + e)
-            if span:
-                spans.append(span)
-    return spans
 
 
 def _split_long(text: str, span: Span, limits: ChunkLimits) -> list[Span]:

