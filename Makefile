@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+NEWS_DEV ?= ../shared/eval/news-dev
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 export HF_HUB_OFFLINE := 1
@@ -45,7 +46,7 @@ bench: install
 	$(BIN)/python benchmarks/run.py
 
 eval: install
-	$(BIN)/python -m assistant eval data/eval/derna-dev.jsonl
+	$(BIN)/python -m assistant eval data/eval/derna-dev.jsonl --articles data/articles $(wildcard $(NEWS_DEV))
 
 clean:
 	rm -rf data/index test-artifacts .pytest_cache .mypy_cache .ruff_cache
