@@ -56,7 +56,7 @@ two hundred thousand crowns and took nine months, the council said.
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The app from assistant.webui, served in this process with a login, like app.py does."""
     from assistant import Assistant
-    from assistant.webui import build_app, launch_options
+    from assistant.webui import build_app, launch_options, upload_area, use_upload_area
 
     base = tmp_path_factory.mktemp("web-browser")
     articles = base / "articles"
@@ -66,6 +66,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     assert assistant.ingest([articles]).added == 1
     settings = assistant.settings.model_copy(update={"auth": SecretStr(f"{USER}:{PASSWORD}")})
     options = {**launch_options(settings), "server_port": free_port(), "quiet": True}
+    use_upload_area(upload_area(settings))  # as app.py does at start-up
     app = build_app(assistant, articles)
     app.queue(default_concurrency_limit=2, max_size=16)
     app.launch(prevent_thread_lock=True, **options)
