@@ -428,6 +428,9 @@ def use_upload_area(upload_dir: Path) -> None:
 
 
 CSS = """
+/* The chat's label and toolbar float over its top edge; start the scrolling messages below
+   them, so a scrolled-up question is never hidden under the buttons. */
+#chat .bubble-wrap { margin-top: 34px; height: calc(100% - 34px); }
 sup.cite, span.cite { color: var(--color-accent); font-weight: 600; }
 sup.cite { font-size: 0.75em; margin-left: 1px; }
 .sources .source { border: 1px solid var(--border-color-primary); border-radius: 8px;
@@ -824,7 +827,8 @@ def build_app(
             concurrency_id="answers",
             **private,
         )
-        clear.click(
+        gr.on(
+            [clear.click, chatbot.clear],  # the chat's own trash button forgets the turns too
             new_chat,
             None,
             [chatbot, chat_state, turns_state, sources, question, copy_box],
