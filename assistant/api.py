@@ -120,14 +120,24 @@ class Assistant:
         sources: Sequence[str] | None = None,
         since: DateLike = None,
         until: DateLike = None,
+        as_of: str | None = None,
     ) -> Answer:
         """Answer from the articles with citations, or refuse when they do not say.
 
         ``since``/``until`` (``"2023-01-01"``, inclusive) keep to articles published then.
+        ``as_of`` (ISO date) is when the question is asked: "this week" and "latest" are
+        relative to it; by default, to the newest indexed article.
         """
         return final_answer(
             self.stream(
-                question, history, mode=mode, k=k, sources=sources, since=since, until=until
+                question,
+                history,
+                mode=mode,
+                k=k,
+                sources=sources,
+                since=since,
+                until=until,
+                as_of=as_of,
             )
         )
 
@@ -141,10 +151,12 @@ class Assistant:
         sources: Sequence[str] | None = None,
         since: DateLike = None,
         until: DateLike = None,
+        as_of: str | None = None,
     ) -> Iterator[str | Answer]:
         """The answer text so far (cumulative) while it is produced, then the final Answer."""
         began = time.perf_counter()
         question = check_question(question)
+        as_of = check_date(as_of)
         self._check_index()
         sources = self.sources_between(since, until, sources)
         mode = mode or self.settings.answer.mode
@@ -191,7 +203,7 @@ class Assistant:
         """
         if since is None and until is None:
             return list(sources) if sources else None
-        low, high = check_date(since, "since"), check_date(until, "until")
+        low, high = range_date(since, "since"), range_date(until, "until")
         if low and high and low > high:
             raise BadQuestionError(f"The date range is empty: {low} is after {high}.")
         allowed = set(sources) if sources else None
@@ -239,10 +251,10 @@ DateLike = str | dt.date | None
 """A date for ``since``/``until``: ``"2023-01-05"`` or a :class:`datetime.date`."""
 
 
-def check_date(value: DateLike, name: str) -> str | None:
+def range_date(value: DateLike, name: str) -> str | None:
     """``value`` as ISO ``YYYY-MM-DD``; a date that cannot be read is the user's mistake.
 
-    >>> check_date("5 January 2023", "since"), check_date(None, "until")
+    >>> range_date("5 January 2023", "since"), range_date(None, "until")
     ('2023-01-05', None)
     """
     if value is None or value == "":
@@ -276,3 +288,21 @@ def check_question(question: str) -> str:
             f"the limit is {MAX_QUESTION_CHARS}."
         )
     return question
+
+
+def check_date(value: str | None) -> str | None:
+    """An ISO date (``YYYY-MM-DD``) or None; anything else is the user's mistake, said plainly.
+
+    >>> check_date("2023-01-05"), check_date(None)
+    ('2023-01-05', None)
+    """
+    if value is None:
+        return None
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10]).isoformat()
+    except ValueError:
+        raise BadQuestionError(
+            f"{value!r} is not a date; give it as YYYY-MM-DD, for example 2023-01-05."
+        ) from None
