@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="PATH",
             help="only search this document (repeatable); see the 'source' of a citation",
         )
+        p.add_argument("--since", metavar="DATE", help="only articles published on or after DATE")
+        p.add_argument("--until", metavar="DATE", help="only articles published on or before DATE")
 
     ask = sub.add_parser("ask", help="answer one question")
     ask.add_argument("question", help="the question, in quotes")
@@ -141,7 +143,14 @@ def _ask(args: argparse.Namespace) -> int:
     _check_indexed(args.data_dir)
     assistant = _open(args)
     try:
-        answer = assistant.ask(question, mode=args.mode, k=args.k, sources=_sources(args.source))
+        answer = assistant.ask(
+            question,
+            mode=args.mode,
+            k=args.k,
+            sources=_sources(args.source),
+            since=args.since,
+            until=args.until,
+        )
     finally:
         assistant.close()
     if args.json:
@@ -160,7 +169,8 @@ def print_answer(console: Console, answer: Answer) -> None:
     style = "yellow" if answer.refused else None
     console.print(escape(answer.text), style=style, highlight=False)
     for c in answer.citations:
-        where = f"{c.title or c.source} ({c.source}, chars {c.start}-{c.end}"
+        where = f"{c.title or c.source} ({c.published + ', ' if c.published else ''}"
+        where += f"{c.source}, chars {c.start}-{c.end}"
         where += f", page {c.page})" if c.page is not None else ")"
         console.print(f"  [bold cyan][{c.n}][/bold cyan] [dim]{escape(where)}[/dim]")
         console.print(f"      “{escape(' '.join(c.quote.split()))}”", highlight=False)
@@ -198,7 +208,13 @@ def _chat(args: argparse.Namespace) -> int:
                 answer: Answer | None = None
                 with Live(Text(""), console=console, transient=True) as live:
                     for part in assistant.stream(
-                        question, history, mode=args.mode, k=args.k, sources=_sources(args.source)
+                        question,
+                        history,
+                        mode=args.mode,
+                        k=args.k,
+                        sources=_sources(args.source),
+                        since=args.since,
+                        until=args.until,
                     ):
                         if isinstance(part, Answer):
                             answer = part

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -24,6 +25,7 @@ from assistant.types import Answer, History, Passage
 from core.errors import BadQuestionError, IndexMissingError, LLMUnavailableError
 from core.settings import Settings, load_settings
 from core.types import StoredDocument
+from ingest.clean import parse_date
 from ingest.pipeline import ProgressFn, ingest_paths
 from ingest.report import IngestReport
 from vectorstore.index import Index
@@ -100,8 +102,12 @@ class Assistant:
         *,
         k: int | None = None,
         sources: Sequence[str] | None = None,
+        since: DateLike = None,
+        until: DateLike = None,
     ) -> list[Passage]:
-        """The ``k`` best passages for the question (best first), optionally from ``sources``."""
+        """The ``k`` best passages for the question (best first), optionally from ``sources``
+        and from articles published between ``since`` and ``until`` (ISO dates, inclusive)."""
+        sources = self.sources_between(since, until, sources)
         return self._retrieve(self.search_query(question, history), k, sources)
 
     def ask(
@@ -112,15 +118,27 @@ class Assistant:
         mode: str | None = None,
         k: int | None = None,
         sources: Sequence[str] | None = None,
+        since: DateLike = None,
+        until: DateLike = None,
         as_of: str | None = None,
     ) -> Answer:
         """Answer from the articles with citations, or refuse when they do not say.
 
+        ``since``/``until`` (``"2023-01-01"``, inclusive) keep to articles published then.
         ``as_of`` (ISO date) is when the question is asked: "this week" and "latest" are
         relative to it; by default, to the newest indexed article.
         """
         return final_answer(
-            self.stream(question, history, mode=mode, k=k, sources=sources, as_of=as_of)
+            self.stream(
+                question,
+                history,
+                mode=mode,
+                k=k,
+                sources=sources,
+                since=since,
+                until=until,
+                as_of=as_of,
+            )
         )
 
     def stream(
@@ -131,6 +149,8 @@ class Assistant:
         mode: str | None = None,
         k: int | None = None,
         sources: Sequence[str] | None = None,
+        since: DateLike = None,
+        until: DateLike = None,
         as_of: str | None = None,
     ) -> Iterator[str | Answer]:
         """The answer text so far (cumulative) while it is produced, then the final Answer."""
@@ -138,6 +158,7 @@ class Assistant:
         question = check_question(question)
         as_of = check_date(as_of)
         self._check_index()
+        sources = self.sources_between(since, until, sources)
         mode = mode or self.settings.answer.mode
         answerer = self.answerer(mode)
         if mode == "llm":
@@ -173,6 +194,34 @@ class Assistant:
             self._llm = make_llm_answerer(self.settings, self._extractive)
         return self._llm
 
+    def sources_between(
+        self, since: DateLike, until: DateLike, sources: Sequence[str] | None = None
+    ) -> list[str] | None:
+        """``sources`` (default: every document) narrowed to those published in the range.
+
+        ``None`` when no range is given (no filter). Undated documents are outside every range.
+        """
+        if since is None and until is None:
+            return list(sources) if sources else None
+        low, high = range_date(since, "since"), range_date(until, "until")
+        if low and high and low > high:
+            raise BadQuestionError(f"The date range is empty: {low} is after {high}.")
+        allowed = set(sources) if sources else None
+        within = [
+            d.source
+            for d in self.index.docs.listing()
+            if d.published
+            and (allowed is None or d.source in allowed)
+            and (low is None or d.published >= low)
+            and (high is None or d.published <= high)
+        ]
+        if not within:
+            raise BadQuestionError(
+                f"No indexed article is dated {_range_words(low, high)}; widen the date range "
+                "or leave it out."
+            )
+        return within
+
     def _retrieve(self, query: str, k: int | None, sources: Sequence[str] | None) -> list[Passage]:
         self._check_index()
         if k is not None and not 1 <= k <= MAX_K:
@@ -196,6 +245,32 @@ class Assistant:
 
     def close(self) -> None:
         self.index.close()
+
+
+DateLike = str | dt.date | None
+"""A date for ``since``/``until``: ``"2023-01-05"`` or a :class:`datetime.date`."""
+
+
+def range_date(value: DateLike, name: str) -> str | None:
+    """``value`` as ISO ``YYYY-MM-DD``; a date that cannot be read is the user's mistake.
+
+    >>> range_date("5 January 2023", "since"), range_date(None, "until")
+    ('2023-01-05', None)
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()[:10]
+    parsed = parse_date(value)
+    if parsed is None:
+        raise BadQuestionError(f"{name}={value!r} is not a date; write it as YYYY-MM-DD.")
+    return parsed
+
+
+def _range_words(low: str | None, high: str | None) -> str:
+    if low and high:
+        return f"between {low} and {high}"
+    return f"on or after {low}" if low else f"on or before {high}"
 
 
 MAX_QUESTION_CHARS = 2000

@@ -66,18 +66,90 @@ def clean_text(text: str) -> str:
     return cut_tail_boilerplate(normalise(text))
 
 
+_MONTH_NAMES = {
+    m: i
+    for i, names in enumerate(
+        [
+            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
+            ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
+            ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for m in names
+}  # fmt: skip
+_ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:$|[T ]\d)")
+_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\.? ([A-Za-z]+)\.?,? (\d{4})$")
+_MONTH_DAY_YEAR = re.compile(r"^([A-Za-z]+)\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})$")
+
+
+def parse_date(value: object) -> str | None:
+    """A calendar date written the usual ways, as ISO ``YYYY-MM-DD``; ``None`` if it is not one.
+
+    ``"2023-01-05T10:00:00Z"``, ``"5 January 2023"``, ``"Jan. 5, 2023"`` -> ``"2023-01-05"``;
+    a bare year (``"2024"``, as in a copyright line) is not a date and gives ``None``.
+    """
+    import datetime as dt
+
+    text = " ".join(str(value or "").split()).strip("\"'")
+    if not text:
+        return None
+    year = month = day = 0
+    if match := _ISO.match(text):
+        year, month, day = (int(g) for g in match.groups())
+    elif match := _DAY_MONTH_YEAR.match(text):
+        day, month, year = int(match[1]), _MONTH_NAMES.get(match[2].lower(), 0), int(match[3])
+    elif match := _MONTH_DAY_YEAR.match(text):
+        month, day, year = _MONTH_NAMES.get(match[1].lower(), 0), int(match[2]), int(match[3])
+    try:
+        return dt.date(year, month, day).isoformat() if year >= 1800 else None
+    except ValueError:
+        return None
+
+
+def date_number(iso: str | None) -> int | None:
+    """An ISO date as the integer ``YYYYMMDD`` that Chroma's ``$gte``/``$lte`` can compare.
+
+    >>> date_number("2023-01-05"), date_number(None)
+    (20230105, None)
+    """
+    if not iso or parse_date(iso) is None:
+        return None
+    return int(iso[:10].replace("-", ""))
+
+
+def outlet_from_url(url: str | None) -> str | None:
+    """The publisher's host without ``www.``: ``"https://www.cnn.com/2023/x"`` -> ``"cnn.com"``."""
+    from urllib.parse import urlsplit
+
+    if not url:
+        return None
+    host = (urlsplit(url.strip()).hostname or "").lower()
+    host = host.removeprefix("www.").removeprefix("amp.")
+    return host if "." in host else None
+
+
 _DATE_LINE = re.compile(
-    r"^\s*(?:published|posted|date|updated)?\s*(?:on)?\s*:?\s*"
-    r"(\d{4}-\d{2}-\d{2}|\d{1,2} [A-Z][a-z]+ \d{4}|[A-Z][a-z]+ \d{1,2},? \d{4})\s*$",
+    r"^\s*(?:(?:published|posted|date|dated|updated)(?: on)?\s*:?\s*)?"
+    r"(\d{4}-\d{2}-\d{2}|\d{1,2} [A-Z][a-z]+ \d{4}|[A-Z][a-z]+\.? \d{1,2},? \d{4})\s*$",
     re.MULTILINE | re.IGNORECASE,
 )
 
 
 def find_published(text: str, head_lines: int = 6) -> str | None:
-    """A date standing on its own line near the top: ``'Title\\nPublished: 2016-08-03'`` -> date."""
+    """A date standing on its own line near the top: ``'Title\\nPublished: 2016-08-03'`` -> date.
+
+    Only a whole date on a line of its own (optionally labelled "Published:", "Posted on", ...)
+    counts: a year in a copyright footer, or a date inside a sentence, is never taken for the
+    publication date.
+    """
     head = "\n".join(text.split("\n")[:head_lines])
-    match = _DATE_LINE.search(head)
-    return match.group(1) if match else None
+    for match in _DATE_LINE.finditer(head):
+        found = parse_date(match.group(1))
+        if found:
+            return found
+    return None
 
 
 def title_from_text(text: str, fallback: str) -> str:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.clean import clean_text, find_published, title_from_text
+from ingest.clean import clean_text, find_published, outlet_from_url, parse_date, title_from_text
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -31,7 +32,11 @@ class Article:
     text: str
     """The cleaned text that chunks and citations index into."""
     published: str | None = None
+    """ISO ``YYYY-MM-DD`` from the file's own metadata (front matter, HTML meta, PDF info, a
+    date line under the title); never guessed from a copyright year."""
     pages: list[tuple[int, int, int]] = field(default_factory=list)
+    url: str | None = None
+    outlet: str | None = None
 
 
 def kind_of(path: Path, head: bytes) -> str:
@@ -166,37 +171,67 @@ def _check_textual(text: str) -> None:
         )
 
 
+# Front-matter keys that hold each field, in order of preference.
+_DATE_KEYS = ("date", "published", "published_at", "publish_date", "pubdate", "datetime")
+_URL_KEYS = ("url", "link", "canonical", "canonical_url", "source_url", "permalink")
+_OUTLET_KEYS = ("outlet", "publisher", "site_name", "sitename", "site", "source", "publication")
+
+
 def load_text(path: Path, data: bytes, source: str) -> Article:
     raw = decode_text(data)
     _check_textual(raw)
-    published = None
-    if path.suffix.lower() in {".md", ".markdown"}:
-        raw, front = _split_front_matter(raw)
-        published = front.get("date")
-        title = front.get("title")
-    else:
-        title = None
+    raw, front = _split_front_matter(raw)
     text = clean_text(raw)
     _check_textual(text)
+    published = _first(front, _DATE_KEYS, parse_date) or find_published(text)
+    url = _first(front, _URL_KEYS, _as_url)
+    outlet = _first(front, _OUTLET_KEYS, lambda v: None if _as_url(v) else v or None)
+    url = url or _first(front, ("source",), _as_url)
     return Article(
         source=source,
-        title=title or title_from_text(text, path.stem),
+        title=front.get("title") or title_from_text(text, path.stem),
         text=text,
-        published=published or find_published(text),
+        published=published,
+        url=url,
+        outlet=outlet or outlet_from_url(url),
     )
 
 
+def _first(
+    fields: dict[str, str], keys: tuple[str, ...], parse: Callable[[str], str | None]
+) -> str | None:
+    for key in keys:
+        value = parse(fields.get(key, ""))
+        if value:
+            return value
+    return None
+
+
+def _as_url(value: str) -> str | None:
+    """``value`` if it is a web address: ``"https://cnn.com/x"`` -> itself, ``"CNN"`` -> None."""
+    value = value.strip()
+    return value if re.match(r"https?://[^\s/]+\.[^\s]+$", value) else None
+
+
+_FRONT_LINE = re.compile(r"^(?:[A-Za-z_][\w -]*:.*|\s+.*|\s*#.*|\s*-.*)?$")
+
+
 def _split_front_matter(raw: str) -> tuple[str, dict[str, str]]:
-    """YAML-style ``---`` front matter's simple ``key: value`` lines, and the body."""
-    match = re.match(r"\A---\n(.*?)\n---\n", raw.replace("\r\n", "\n"), re.DOTALL)
-    if not match:
+    """YAML-style ``---`` front matter's simple ``key: value`` lines, and the body.
+
+    A block counts as front matter only when every line reads as YAML, so a text that merely
+    opens with a ``---`` rule keeps its first paragraph.
+    """
+    raw = raw.replace("\r\n", "\n")
+    match = re.match(r"\A\ufeff?---\n(.*?)\n---\n", raw, re.DOTALL)
+    if not match or not all(_FRONT_LINE.match(line) for line in match.group(1).split("\n")):
         return raw, {}
     fields = {}
     for line in match.group(1).split("\n"):
         key, sep, value = line.partition(":")
-        if sep:
+        if sep and not key.startswith((" ", "\t", "#", "-")):
             fields[key.strip().lower()] = value.strip().strip("\"'")
-    return raw.replace("\r\n", "\n")[match.end() :], fields
+    return raw[match.end() :], fields
 
 
 # -- html ------------------------------------------------------------------------------------
@@ -219,6 +254,9 @@ def load_html(path: Path, data: bytes, source: str) -> Article:
             include_links=False,
             deduplicate=False,
             prune_xpath=HIDDEN_HTML,
+            # Only dates the page states (meta tags, JSON-LD, <time>, the URL): the extensive
+            # search also reads a "Copyright 2024" footer as 2024-01-01.
+            date_extraction_params={"extensive_search": False, "original_date": True},
         )
     except (RecursionError, ValueError, TypeError) as exc:
         raise LoadError(f"is not HTML that can be parsed ({type(exc).__name__})") from exc
@@ -228,8 +266,16 @@ def load_html(path: Path, data: bytes, source: str) -> Article:
     text = clean_text(body)
     _check_textual(text)
     title = str(getattr(doc, "title", None) or "").strip() or title_from_text(text, path.stem)
-    published = getattr(doc, "date", None) or None
-    return Article(source=source, title=clean_text(title), text=text, published=published)
+    url = _as_url(str(getattr(doc, "url", None) or ""))
+    outlet = str(getattr(doc, "sitename", None) or "").strip() or None
+    return Article(
+        source=source,
+        title=clean_text(title),
+        text=text,
+        published=parse_date(getattr(doc, "date", None)),
+        url=url,
+        outlet=clean_text(outlet) if outlet else outlet_from_url(url),
+    )
 
 
 # -- pdf -------------------------------------------------------------------------------------

@@ -33,12 +33,13 @@ from core.settings import Settings
 from core.text import count_tokens, token_starts
 from core.types import StoredDocument
 from ingest.chunking import ChunkLimits, chunk_spans
+from ingest.clean import date_number
 from ingest.loaders import Article, LoadError, kind_of, load_file
 from ingest.report import IngestReport, Progress
 from vectorstore.index import Index
 from vectorstore.model_files import default_model_path, model_max_tokens, model_tokenizer
 
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 """Bump when cleaning or chunking changes, so every file is re-ingested once."""
 
 BATCH_CHUNKS = 256
@@ -89,6 +90,7 @@ def chunk_article(article: Article, limits: ChunkLimits) -> list[Document]:
             meta["page"] = page
         if article.published:
             meta["published"] = article.published
+            meta["published_day"] = date_number(article.published)  # YYYYMMDD, for $gte/$lte
         chunks.append(Document(page_content=text, metadata=meta))
     return chunks
 
@@ -326,7 +328,17 @@ def _run(
         result = index.write_chunks([c for _, _, chunks in batch for c in chunks])
         index.docs.mark_done(
             [
-                StoredDocument(a.source, a.title, a.text, fp, a.published, a.pages, len(chunks))
+                StoredDocument(
+                    a.source,
+                    a.title,
+                    a.text,
+                    fp,
+                    a.published,
+                    a.pages,
+                    len(chunks),
+                    url=a.url,
+                    outlet=a.outlet,
+                )
                 for a, fp, chunks in batch
             ]
         )
