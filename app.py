@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from assistant import Assistant, AssistantError, load_settings
-from assistant.webui import build_app, launch_options
+from assistant.webui import build_app, launch_options, upload_area, use_upload_area
 
 
 def main(argv: list[str]) -> int:
@@ -43,6 +43,7 @@ def main(argv: list[str]) -> int:
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    use_upload_area(upload_area(settings))  # before any component is created
     app = build_app(assistant, articles_dir=articles)
     app.queue(
         default_concurrency_limit=settings.web.concurrency_limit, max_size=settings.web.max_queue
