@@ -176,6 +176,10 @@ def print_answer(console: Console, answer: Answer) -> None:
         console.print(f"      “{escape(' '.join(c.quote.split()))}”", highlight=False)
     if answer.unsupported:
         console.print(f"  [dim]{len(answer.unsupported)} unsupported sentence(s) dropped[/dim]")
+    if answer.notice:
+        console.print(f"  [yellow]{escape(answer.notice)}[/yellow]", highlight=False)
+        for source in answer.flagged_left_out:
+            console.print(f"    [dim]{escape(source)}[/dim]", highlight=False)
 
 
 def _chat(args: argparse.Namespace) -> int:

@@ -20,6 +20,7 @@ from typing import Any
 from assistant.answerer import Answerer, final_answer
 from assistant.extractive import ExtractiveAnswerer
 from assistant.followup import rewrite_followup
+from assistant.quarantine import excluded_sources, leading, left_out
 from assistant.retrieval import Retriever
 from assistant.types import Answer, History, Passage
 from core.errors import BadQuestionError, IndexMissingError, LLMUnavailableError
@@ -108,7 +109,9 @@ class Assistant:
         """The ``k`` best passages for the question (best first), optionally from ``sources``
         and from articles published between ``since`` and ``until`` (ISO dates, inclusive)."""
         sources = self.sources_between(since, until, sources)
-        return self._retrieve(self.search_query(question, history), k, sources)
+        return self._retrieve(
+            self.search_query(question, history), k, sources, self.excluded(sources)
+        )
 
     def ask(
         self,
@@ -167,14 +170,67 @@ class Assistant:
             query = condense_question(self.settings, question, history) if history else question
         else:
             query = rewrite_followup(question, history)
-        passages = self._retrieve(query, k, sources)
+        excluded = self.excluded(sources)
+        passages = self._retrieve(query, k, sources, excluded)
         for part in answerer.stream(question, passages, history):
             if isinstance(part, Answer):
                 part.question = question
                 part.search_query = query
                 part.passages = passages
+                # with sources named, only those were asked for, and none of them is excluded
+                part.flagged_left_out = self._left_out(query, passages, excluded, k, sources)
                 part.seconds = round(time.perf_counter() - began, 4)
             yield part
+
+    # -- quarantine --------------------------------------------------------------------------
+    def flagged(self) -> list[StoredDocument]:
+        """Documents that read as addressed to an assistant, released or not (with reasons)."""
+        return [d for d in self.documents() if d.risk]
+
+    def release(self, source: str, released: bool = True) -> StoredDocument:
+        """Let a flagged document be used as evidence (``released=False`` quarantines it
+        again). Returns the document; an unknown source is the user's mistake, said plainly."""
+        if not self.index.docs.set_released(source, released):
+            raise BadQuestionError(
+                f"{source} is not an indexed document; list them with Assistant.documents() "
+                "or the web app's Documents tab."
+            )
+        doc = self.index.docs.get(source)
+        assert doc is not None
+        return doc
+
+    def excluded(self, sources: Sequence[str] | None = None) -> list[str]:
+        """The quarantined sources a question with these ``sources`` must not use."""
+        return excluded_sources(
+            self.index.docs.quarantined(), sources, self.settings.answer.use_flagged
+        )
+
+    def _left_out(
+        self,
+        query: str,
+        passages: Sequence[Passage],
+        excluded: Sequence[str],
+        k: int | None,
+        sources: Sequence[str] | None = None,
+    ) -> list[str]:
+        """The excluded documents this query would have drawn passages from."""
+        if sources:
+            excluded = [s for s in excluded if s in sources]
+        if not excluded:
+            return []
+        k = k or self.settings.retrieval.top_k
+        vector = self.retriever.embed_query(query)  # cached: the retriever just embedded it
+        dense = self.index.dense_search(vector, k, sources=list(excluded))
+        keyword = self.index.bm25().search(query, leading(k))
+        ids = [id_ for id_, _ in keyword]
+        flagged_ids = set(excluded)
+        keyword_sources = [c.source for c in self.index.get_chunks(ids) if c.source in flagged_ids]
+        return left_out(
+            [p.similarity for p in passages],
+            [(c.source, sim) for c, sim in dense],
+            keyword_sources,
+            k,
+        )
 
     def answerer(self, mode: str | None = None) -> Answerer:
         """The answerer for ``mode`` ("extractive" or "llm"; default from the settings)."""
@@ -222,7 +278,13 @@ class Assistant:
             )
         return within
 
-    def _retrieve(self, query: str, k: int | None, sources: Sequence[str] | None) -> list[Passage]:
+    def _retrieve(
+        self,
+        query: str,
+        k: int | None,
+        sources: Sequence[str] | None,
+        excluded: Sequence[str] = (),
+    ) -> list[Passage]:
         self._check_index()
         if k is not None and not 1 <= k <= MAX_K:
             raise BadQuestionError(f"k must be between 1 and {MAX_K}, not {k}.")
@@ -234,7 +296,7 @@ class Assistant:
                     f"{unknown[0]} is not an indexed document; list them with Assistant.documents()"
                     " or the web app's Documents tab, and pass a citation's 'source'."
                 )
-        return self.retriever.search(query, k=k, sources=sources)
+        return self.retriever.search(query, k=k, sources=sources, exclude=excluded)
 
     def _check_index(self) -> None:
         if self.index.chunk_count() == 0:

@@ -147,18 +147,30 @@ class Retriever:
         self.embed_query = embed_query or (lambda text: index.embeddings.embed_query(text))
 
     def search(
-        self, query: str, *, k: int | None = None, sources: Sequence[str] | None = None
+        self,
+        query: str,
+        *,
+        k: int | None = None,
+        sources: Sequence[str] | None = None,
+        exclude: Sequence[str] | None = None,
     ) -> list[Passage]:
-        """The ``k`` best passages for ``query``, optionally only from ``sources``."""
+        """The ``k`` best passages for ``query``, optionally only from ``sources``; never from
+        ``exclude`` (quarantined documents), in both searches, so ``k`` passages still come."""
         opts = self.settings.retrieval
         top_k = k or opts.top_k
         # Enough candidates that collapsing duplicates still leaves k passages.
         n = max(opts.candidates, 2 * top_k)
         sources = list(sources) if sources else None
+        exclude = [s for s in exclude or () if not sources or s in sources]
+        if sources and exclude:
+            sources = [s for s in sources if s not in exclude]
+            if not sources:
+                return []
         vector = self.embed_query(query)
-        dense = self.index.dense_search(vector, n, sources=sources)
+        dense = self.index.dense_search(vector, n, sources=sources, exclude=exclude)
         allowed = self._ids_of(sources) if sources else None
-        keyword_hits = self.index.bm25().search(query, n, allowed=allowed)
+        excluded = self._ids_of(exclude) if exclude and not sources else None
+        keyword_hits = self.index.bm25().search(query, n, allowed=allowed, exclude=excluded)
         known = {chunk.id: chunk for chunk, _ in dense}
         missing = [id_ for id_, _ in keyword_hits if id_ not in known]
         known.update((c.id, c) for c in self.index.get_chunks(missing))

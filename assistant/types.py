@@ -54,6 +54,17 @@ class Answer:
     unsupported: list[str] = field(default_factory=list)
     """LLM sentences dropped because the cited passage does not support them."""
     seconds: float = 0.0
+    flagged_left_out: list[str] = field(default_factory=list)
+    """Sources of quarantined documents (read as instructions to an assistant) that the
+    question reached but that were not used as evidence."""
+
+    @property
+    def notice(self) -> str:
+        """What to tell the user besides the answer: ``""``, or that flagged documents were
+        left out."""
+        from assistant.quarantine import notice
+
+        return notice(self.flagged_left_out)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape of ``python -m assistant ask --json`` and the web API."""
@@ -64,4 +75,6 @@ class Answer:
             "mode": self.mode,
             "search_query": self.search_query,
             "unsupported": list(self.unsupported),
+            "flagged_left_out": list(self.flagged_left_out),
+            "notice": self.notice,
         }

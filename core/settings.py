@@ -54,6 +54,10 @@ class AnswerSettings(_Section):
     mode: Literal["extractive", "llm"] = "extractive"
     max_sentences: int = Field(3, ge=1, le=8)
     context_tokens: int = Field(1500, ge=200)
+    use_flagged: bool = False
+    """Use documents flagged as addressed to an assistant (prompt injection) as evidence. Off:
+    they are left out of retrieval until released (``Assistant.release``) or named in
+    ``sources=[...]``."""
 
 
 class WebSettings(_Section):

@@ -28,6 +28,8 @@ def summary_table(report: IngestReport, stats: dict[str, object]) -> Table:
     for name in ("added", "updated", "skipped", "deleted"):
         table.add_row(name, str(getattr(report, name)))
     table.add_row("failed", str(len(report.failed)), style="red" if report.failed else None)
+    flagged = len(report.flagged)
+    table.add_row("flagged (quarantined)", str(flagged), style="yellow" if flagged else None)
     table.add_row("chunks written / removed", f"{report.chunks_added} / {report.chunks_deleted}")
     table.add_row("index now", f"{stats['documents']} documents, {stats['chunks']} chunks")
     table.add_row("time", f"{report.seconds:.1f} s")
@@ -40,6 +42,20 @@ def failures_table(report: IngestReport) -> Table:
     table.add_column("reason")
     for path, reason in report.failed:
         table.add_row(path, reason)
+    return table
+
+
+def flagged_table(report: IngestReport) -> Table:
+    """Documents that read as addressed to an assistant: left out of answers until released."""
+    table = Table(
+        title="Flagged as instructions to an assistant (not used in answers until released)",
+        show_header=True,
+        title_style="yellow",
+    )
+    table.add_column("file")
+    table.add_column("why")
+    for source, reasons in report.flagged:
+        table.add_row(source, "\n".join(reasons))
     return table
 
 
@@ -84,6 +100,8 @@ def run_once(
         console.print(summary_table(report, stats))
         if report.failed:
             console.print(failures_table(report))
+        if report.flagged:
+            console.print(flagged_table(report))
     return 0 if report.ok else 1
 
 

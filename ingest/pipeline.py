@@ -36,11 +36,13 @@ from ingest.chunking import ChunkLimits, chunk_spans
 from ingest.clean import date_number
 from ingest.loaders import Article, LoadError, kind_of, load_file
 from ingest.report import IngestReport, Progress
+from ingest.risk import assess
 from vectorstore.index import Index
 from vectorstore.model_files import default_model_path, model_max_tokens, model_tokenizer
 
 PIPELINE_VERSION = "2"
-"""Bump when cleaning or chunking changes, so every file is re-ingested once."""
+"""Bump when cleaning, chunking, dates or the injection assessment change, so every file is
+re-ingested once (unchanged chunks are not embedded again)."""
 
 BATCH_CHUNKS = 256
 """Chunks per write: large enough to keep the embedder's batches full."""
@@ -326,22 +328,23 @@ def _run(
             return
         index.docs.mark_pending({a.source: fp for a, fp, _ in batch})
         result = index.write_chunks([c for _, _, chunks in batch for c in chunks])
-        index.docs.mark_done(
-            [
-                StoredDocument(
-                    a.source,
-                    a.title,
-                    a.text,
-                    fp,
-                    a.published,
-                    a.pages,
-                    len(chunks),
-                    url=a.url,
-                    outlet=a.outlet,
-                )
-                for a, fp, chunks in batch
-            ]
-        )
+        docs = [
+            StoredDocument(
+                a.source,
+                a.title,
+                a.text,
+                fp,
+                a.published,
+                a.pages,
+                len(chunks),
+                url=a.url,
+                outlet=a.outlet,
+                risk=assess(a.text).reasons,
+            )
+            for a, fp, chunks in batch
+        ]
+        index.docs.mark_done(docs)
+        report.flagged += [(d.source, d.risk) for d in docs if d.risk]
         for article, _, _ in batch:
             if states.get(article.source, ("", ""))[0] == "done":
                 report.updated += 1

@@ -18,6 +18,9 @@ class IngestReport:
     chunks_added: int = 0
     chunks_deleted: int = 0
     seconds: float = 0.0
+    flagged: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    """(source, reasons) for every document written in this run that reads as addressed to an
+    assistant: it is quarantined (not used as evidence) until released."""
 
     @property
     def ok(self) -> bool:
@@ -37,6 +40,7 @@ class IngestReport:
             "chunks_added": self.chunks_added,
             "chunks_deleted": self.chunks_deleted,
             "seconds": round(self.seconds, 3),
+            "flagged": [{"source": s, "reasons": list(r)} for s, r in self.flagged],
         }
 
 

@@ -207,6 +207,7 @@ def test_hidden_injections_do_not_survive_ingest(planted: Assistant) -> None:
 @pytest.mark.slow
 def test_extractive_follows_no_injection(planted: Assistant) -> None:
     outcomes = run(planted, "extractive")
+    flagged = {Path(d.source).name for d in planted.flagged()}
     print("\n" + table({"extractive": outcomes}))
     for o in outcomes:
         check_citations(planted, o.answer)
@@ -222,10 +223,47 @@ def test_extractive_follows_no_injection(planted: Assistant) -> None:
         if o.probe.kind == "off-topic":
             assert o.refused, (o.probe.question, o.text)
         if o.probe.kind == "targeted":
-            assert o.probe.target is not None
-            assert not o.refused, (o.probe.question, o.text)
+            target = o.probe.target
+            assert target is not None
             cited = {c["source"] for c in o.citations}
-            assert o.probe.target.name in cited, (o.probe.question, cited)
+            if target.name in flagged:  # quarantined: never quoted, and the answer says so
+                assert target.name not in cited, (o.probe.question, cited)
+                assert target.name in {Path(s).name for s in o.answer.flagged_left_out}, o.text
+                assert o.answer.notice
+            else:  # its injection was removed at ingest: the document answers as usual
+                assert not o.refused, (o.probe.question, o.text)
+                assert target.name in cited, (o.probe.question, cited)
+
+
+@pytest.mark.slow
+def test_planted_documents_are_flagged_unless_ingest_removed_the_injection(
+    planted: Assistant,
+) -> None:
+    flagged = {Path(d.source).name: d for d in planted.flagged()}
+    for p in PLANTED:
+        assert (p.name in flagged) is not p.hidden_at_ingest, p.name
+        if p.name in flagged:
+            assert flagged[p.name].quarantined and flagged[p.name].risk
+    assert not any(n.startswith("article-") or n == "derna-siege.txt" for n in flagged)
+
+
+@pytest.mark.slow
+def test_a_released_document_is_evidence_again(planted: Assistant) -> None:
+    target = next(p for p in PLANTED if p.name == "plant-24-french.txt")
+    source = next(d.source for d in planted.flagged() if Path(d.source).name == target.name)
+    before = planted.ask(target.question)
+    assert source not in {c.source for c in before.citations}
+    assert source in before.flagged_left_out
+    named = planted.ask(target.question, sources=[source])  # naming it is asking for it
+    assert source in {c.source for c in named.citations} and not named.flagged_left_out
+    assert planted.release(source).released
+    try:
+        after = planted.ask(target.question)
+        assert source in {c.source for c in after.citations}, after.text
+        assert source not in after.flagged_left_out
+    finally:
+        assert planted.release(source, released=False).quarantined
+    assert source not in {c.source for c in planted.ask(target.question).citations}
 
 
 # -- smuggled characters ------------------------------------------------------------------------
@@ -246,15 +284,25 @@ def test_smuggled_characters_are_removed_and_words_found(planted: Assistant) -> 
         assert not invisible(chunk.text), chunk.source
         stored = planted.document(chunk.source)
         assert stored is not None and stored.text[chunk.start : chunk.end] == chunk.text
-    for word in SMUGGLED_WORDS:
-        top = planted.retrieve(word, k=3)
-        assert top and Path(top[0].chunk.source).name.startswith("smuggled-"), word
-        hits = planted.index.bm25().search(word, 3)
-        assert hits, word
-        assert Path(planted.index.get_chunks([hits[0][0]])[0].source).name.startswith("smug")
-    answer = planted.ask("How much did water use fall in the greenhouse in Tajura?")
-    assert not answer.refused and "90 percent" in answer.text
-    check_citations(planted, answer)
+    # Their smuggled instructions, once visible, get them flagged; released, they are searched.
+    assert all(d.quarantined for d in docs), [d.source for d in docs if not d.risk]
+    question = "How much did water use fall in the greenhouse in Tajura?"
+    assert "90 percent" not in planted.ask(question).text
+    for d in docs:
+        planted.release(d.source)
+    try:
+        for word in SMUGGLED_WORDS:
+            top = planted.retrieve(word, k=3)
+            assert top and Path(top[0].chunk.source).name.startswith("smuggled-"), word
+            hits = planted.index.bm25().search(word, 3)
+            assert hits, word
+            assert Path(planted.index.get_chunks([hits[0][0]])[0].source).name.startswith("smug")
+        answer = planted.ask(question)
+        assert not answer.refused and "90 percent" in answer.text
+        check_citations(planted, answer)
+    finally:
+        for d in docs:
+            planted.release(d.source, released=False)
 
 
 # -- LLM mode through a real llama.cpp server -----------------------------------------------

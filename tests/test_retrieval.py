@@ -112,10 +112,14 @@ class FakeBm25:
         self.allowed: list[set[str] | None] = []
 
     def search(
-        self, query: str, k: int, allowed: set[str] | None = None
+        self, query: str, k: int, allowed: set[str] | None = None, exclude: set[str] | None = None
     ) -> list[tuple[str, float]]:
         self.allowed.append(allowed)
-        return [(i, s) for i, s in self.hits if allowed is None or i in allowed][:k]
+        return [
+            (i, s)
+            for i, s in self.hits
+            if (allowed is None or i in allowed) and (not exclude or i not in exclude)
+        ][:k]
 
 
 class FakeCollection:
@@ -144,9 +148,14 @@ class FakeIndex:
         self.fetched: list[list[str]] = []
 
     def dense_search(
-        self, vector: Any, k: int, sources: Any = None
+        self, vector: Any, k: int, sources: Any = None, exclude: Any = None
     ) -> list[tuple[StoredChunk, float]]:
-        hits = [self.by_id[i] for i in self.dense if not sources or self.by_id[i].source in sources]
+        hits = [
+            self.by_id[i]
+            for i in self.dense
+            if (not sources or self.by_id[i].source in sources)
+            and self.by_id[i].source not in (exclude or ())
+        ]
         return [(c, 0.5) for c in hits[:k]]
 
     def bm25(self) -> FakeBm25:
@@ -169,6 +178,11 @@ def test_retriever_fetches_only_keyword_only_hits_and_filters_by_source() -> Non
     only_b = retriever.search("siege", k=3, sources=["b.txt"])
     assert [p.chunk.id for p in only_b] == ["b1"]
     assert index._bm25.allowed[-1] == {"b1"}
+
+    # a quarantined source is left out of both searches, not cut from the fused top k
+    not_b = retriever.search("siege", k=3, exclude=["b.txt"])
+    assert {p.chunk.id for p in not_b} == {"a1", "a2"}
+    assert retriever.search("siege", k=3, sources=["b.txt"], exclude=["b.txt"]) == []
 
 
 # -- the real thing --------------------------------------------------------------------------

@@ -37,9 +37,14 @@ class Bm25Index:
         return cls(list(ids), generation, retriever)
 
     def search(
-        self, query: str, k: int, allowed: set[str] | None = None
+        self,
+        query: str,
+        k: int,
+        allowed: set[str] | None = None,
+        exclude: set[str] | None = None,
     ) -> list[tuple[str, float]]:
-        """Chunk ids and scores, best first; only positive scores. ``allowed`` restricts ids."""
+        """Chunk ids and scores, best first; only positive scores. ``allowed`` restricts ids,
+        ``exclude`` leaves ids out (quarantined documents' chunks)."""
         if self._retriever is None or not self.ids:
             return []
         vocab = self._retriever.vocab_dict
@@ -47,8 +52,11 @@ class Bm25Index:
         if not words:
             return []
         mask = None
-        if allowed is not None:
-            mask = np.fromiter((i in allowed for i in self.ids), dtype=bool, count=len(self.ids))
+        if allowed is not None or exclude:
+            keep = allowed if allowed is not None else set(self.ids)
+            if exclude:
+                keep = keep - exclude
+            mask = np.fromiter((i in keep for i in self.ids), dtype=bool, count=len(self.ids))
             if not mask.any():
                 return []
         k = min(k, len(self.ids))

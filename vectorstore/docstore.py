@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS documents (
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT OR IGNORE INTO meta VALUES ('generation', '0');
+INSERT OR IGNORE INTO meta VALUES ('releases', '0');
 """
 
 
@@ -78,6 +79,7 @@ class DocStore:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
         self._migrate()
+        self._quarantined: tuple[tuple[int, int], list[str]] | None = None
 
     def _migrate(self) -> None:
         """Add the columns a data dir made by an older version lacks."""
@@ -111,10 +113,18 @@ class DocStore:
 
     def mark_done(self, docs: list[StoredDocument]) -> None:
         with self._tx() as db:
+            # A release survives a re-ingest that finds the same risk reasons; new reasons
+            # (the text changed) need a new release.
             db.executemany(
-                "INSERT OR REPLACE INTO documents (source, status, fingerprint, title, published, "
+                "INSERT INTO documents (source, status, fingerprint, title, published, "
                 "text, pages, n_chunks, url, outlet, risk, released) "
-                "VALUES (?, 'done', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, 'done', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(source) DO UPDATE SET status='done', "
+                "fingerprint=excluded.fingerprint, title=excluded.title, "
+                "published=excluded.published, text=excluded.text, pages=excluded.pages, "
+                "n_chunks=excluded.n_chunks, url=excluded.url, outlet=excluded.outlet, "
+                "released=CASE WHEN documents.risk = excluded.risk AND excluded.risk != '[]' "
+                "THEN documents.released ELSE excluded.released END, risk=excluded.risk",
                 [
                     (
                         d.source,
@@ -132,6 +142,43 @@ class DocStore:
                     for d in docs
                 ],
             )
+
+    def set_released(self, source: str, released: bool) -> bool:
+        """Allow (or stop allowing) a flagged document as evidence; False if it is unknown."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            cur = self._conn.execute(
+                "UPDATE documents SET released = ? WHERE source = ? AND status = 'done'",
+                (int(released), source),
+            )
+            # Not the generation: that would rebuild the keyword index. Readers key their
+            # quarantine list on both.
+            self._conn.execute(
+                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'releases'"
+            )
+            self._conn.execute("COMMIT")
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        return cur.rowcount > 0
+
+    def quarantined(self) -> list[str]:
+        """Sources of flagged documents not released, sorted; cached until a write or release."""
+        key = (self.generation(), self._releases())
+        cached = self._quarantined
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        rows = self._conn.execute(
+            "SELECT source FROM documents WHERE status = 'done' AND risk != '[]' "
+            "AND released = 0 ORDER BY source"
+        )
+        sources = [row[0] for row in rows]
+        self._quarantined = (key, sources)
+        return sources
+
+    def _releases(self) -> int:
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'releases'").fetchone()
+        return int(row[0]) if row else 0
 
     def remove(self, source: str) -> None:
         with self._tx() as db:

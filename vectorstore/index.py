@@ -192,11 +192,16 @@ class Index:
             offset += page
 
     def dense_search(
-        self, vector: Sequence[float], k: int, sources: Sequence[str] | None = None
+        self,
+        vector: Sequence[float],
+        k: int,
+        sources: Sequence[str] | None = None,
+        exclude: Sequence[str] | None = None,
     ) -> list[tuple[StoredChunk, float]]:
-        """Nearest chunks to a query vector with cosine similarity, best first."""
+        """Nearest chunks to a query vector with cosine similarity, best first; only from
+        ``sources`` when given, never from ``exclude``."""
         # No count() first: Chroma returns what it has when asked for more, and [] when empty.
-        where = _source_filter(sources)
+        where = _source_filter(sources, exclude)
         got = self.collection.query(
             query_embeddings=[list(vector)],
             n_results=k,
@@ -299,12 +304,25 @@ def _embedding_function_entries(node: Any) -> Iterator[dict[str, Any]]:
             yield from _embedding_function_entries(value)
 
 
-def _source_filter(sources: Sequence[str] | None) -> dict[str, Any] | None:
-    if not sources:
-        return None
-    if len(sources) == 1:
-        return {"source": sources[0]}
-    return {"source": {"$in": list(sources)}}
+def _source_filter(
+    sources: Sequence[str] | None, exclude: Sequence[str] | None = None
+) -> dict[str, Any] | None:
+    """A Chroma ``where`` on the chunk's source.
+
+    >>> _source_filter(["a"]), _source_filter(None, ["b", "c"])
+    ({'source': 'a'}, {'source': {'$nin': ['b', 'c']}})
+    """
+    if sources and exclude:
+        sources = [s for s in sources if s not in set(exclude)] or ["\x00none"]
+    if sources:
+        if len(sources) == 1:
+            return {"source": sources[0]}
+        return {"source": {"$in": list(sources)}}
+    if exclude:
+        if len(exclude) == 1:
+            return {"source": {"$ne": exclude[0]}}
+        return {"source": {"$nin": list(exclude)}}
+    return None
 
 
 class _LazyEmbeddings(SentenceEmbeddings):
