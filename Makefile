@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+NEWS_DEV ?= ../shared/eval/news-dev
 # One stamp per install kind, keyed on pyproject.toml: `make run` installs the product alone
 # (nothing compiled); `make test` and `make llm` add the llama.cpp extra, which compiles.
 SUM    := $(shell cksum pyproject.toml | cut -d' ' -f1)
@@ -69,7 +70,7 @@ bench: install-dev
 	$(BIN)/python benchmarks/run.py
 
 eval: install
-	$(BIN)/python -m assistant eval data/eval/derna-dev.jsonl
+	$(BIN)/python -m assistant eval data/eval/derna-dev.jsonl --articles data/articles $(wildcard $(NEWS_DEV))
 
 clean:
 	rm -rf data/index test-artifacts .pytest_cache .mypy_cache .ruff_cache

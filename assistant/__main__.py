@@ -149,6 +149,19 @@ def _open(args: argparse.Namespace) -> Assistant:
     return Assistant(data_dir=args.data_dir)
 
 
+def _check_indexed(data_dir: Path | None) -> None:
+    """Refuse to ask of a data dir holding no index, before opening one creates files there."""
+    from core.errors import IndexMissingError
+    from core.settings import load_settings
+
+    settings = load_settings(data_dir=data_dir)
+    if settings.chroma_url is None and not (settings.data_dir / "documents.sqlite").exists():
+        raise IndexMissingError(
+            f"Nothing is indexed in {settings.data_dir} yet. Add articles first with: "
+            f"python -m ingest data/articles --data-dir {settings.data_dir}"
+        )
+
+
 def _sources(given: list[str] | None) -> list[str] | None:
     """Sources are stored as absolute paths; accept a relative path to an existing file too."""
     if not given:
@@ -160,6 +173,7 @@ def _ask(args: argparse.Namespace) -> int:
     from assistant.api import check_question
 
     question = check_question(args.question)  # before opening the index: fail fast
+    _check_indexed(args.data_dir)
     assistant = _open(args)
     try:
         answer = assistant.ask(question, mode=args.mode, k=args.k, sources=_sources(args.source))

@@ -112,9 +112,16 @@ class Assistant:
         mode: str | None = None,
         k: int | None = None,
         sources: Sequence[str] | None = None,
+        as_of: str | None = None,
     ) -> Answer:
-        """Answer from the articles with citations, or refuse when they do not say."""
-        return final_answer(self.stream(question, history, mode=mode, k=k, sources=sources))
+        """Answer from the articles with citations, or refuse when they do not say.
+
+        ``as_of`` (ISO date) is when the question is asked: "this week" and "latest" are
+        relative to it; by default, to the newest indexed article.
+        """
+        return final_answer(
+            self.stream(question, history, mode=mode, k=k, sources=sources, as_of=as_of)
+        )
 
     def stream(
         self,
@@ -124,10 +131,12 @@ class Assistant:
         mode: str | None = None,
         k: int | None = None,
         sources: Sequence[str] | None = None,
+        as_of: str | None = None,
     ) -> Iterator[str | Answer]:
         """The answer text so far (cumulative) while it is produced, then the final Answer."""
         began = time.perf_counter()
         question = check_question(question)
+        as_of = check_date(as_of)
         self._check_index()
         mode = mode or self.settings.answer.mode
         answerer = self.answerer(mode)
@@ -204,3 +213,21 @@ def check_question(question: str) -> str:
             f"the limit is {MAX_QUESTION_CHARS}."
         )
     return question
+
+
+def check_date(value: str | None) -> str | None:
+    """An ISO date (``YYYY-MM-DD``) or None; anything else is the user's mistake, said plainly.
+
+    >>> check_date("2023-01-05"), check_date(None)
+    ('2023-01-05', None)
+    """
+    if value is None:
+        return None
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10]).isoformat()
+    except ValueError:
+        raise BadQuestionError(
+            f"{value!r} is not a date; give it as YYYY-MM-DD, for example 2023-01-05."
+        ) from None

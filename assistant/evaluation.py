@@ -1,8 +1,12 @@
-"""``python -m assistant eval QUESTIONS.jsonl``: how well the assistant answers a question set.
+"""``python -m assistant eval SET...``: how well the assistant answers question sets.
 
-The question file's format is described in ``data/eval/README.md``-style JSON lines: ``id``,
-``question``, optional ``history``, ``answerable`` and ``expect`` (groups of alternatives).
-Each case is scored by pure functions over strings and the typed answer:
+A set is a JSON-lines question file (answered from the index in ``--data-dir``), or a folder
+holding ``questions.jsonl`` and ``articles/``: the folder's articles are ingested into a data
+dir of its own under ``data/eval-index/`` (kept between runs, so only changed files are read
+again) and its questions are answered from there. One case a line: ``id``, ``question``,
+optional ``history``, ``answerable``, ``expect`` (groups of alternatives) and ``date`` (when the
+question was asked: "this week" is relative to it). Each case is scored by pure functions over
+strings and the typed answer:
 
 * **correct**: for an answerable case, the answer is not a refusal and contains at least one
   alternative of every ``expect`` group (case-insensitive, runs of whitespace counted as one
@@ -25,6 +29,7 @@ Each case is scored by pure functions over strings and the typed answer:
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import sys
@@ -53,6 +58,11 @@ class EvalCase:
     history: History = field(default_factory=list)
     answerable: bool = True
     expect: Groups = field(default_factory=list)
+    date: str | None = None
+    """When the question was asked, ISO ``YYYY-MM-DD``; answers take it as their ``as_of``."""
+
+
+_DATE = re.compile(r"^(\d{4})[-/](\d{2})[-/](\d{2})")
 
 
 def parse_case(line: str, where: str = "") -> EvalCase:
@@ -86,12 +96,19 @@ def parse_case(line: str, where: str = "") -> EvalCase:
         answerable = raw.get("answerable", True)
         if not isinstance(answerable, bool):
             raise ValueError('"answerable" must be true or false')
+        date = None
+        if raw.get("date") is not None:
+            m = _DATE.match(str(raw["date"]))
+            if not m:
+                raise ValueError('"date" must look like 2023-01-05 (or 2023/01/05)')
+            date = "-".join(m.groups())
         return EvalCase(
             id=str(raw.get("id") or where or question[:30]),
             question=question,
             history=[{"role": t["role"], "content": str(t["content"])} for t in history],
             answerable=answerable,
             expect=[list(g) for g in expect],
+            date=date,
         )
     except (ValueError, KeyError, TypeError) as exc:
         detail = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
@@ -303,6 +320,7 @@ class Answering(Protocol):
         *,
         mode: str | None = None,
         k: int | None = None,
+        as_of: str | None = None,
     ) -> Answer: ...
 
     def retrieve(
@@ -316,7 +334,7 @@ def evaluate_case(assistant: Answering, case: EvalCase, mode: str, k: int) -> Ca
     """Ask one case and check its passages and every citation against its document."""
     history = case.history or None
     started = time.perf_counter()
-    answer = assistant.ask(case.question, history, mode=mode, k=k)
+    answer = assistant.ask(case.question, history, mode=mode, k=k, as_of=case.date)
     seconds = time.perf_counter() - started
     passages = answer.passages or assistant.retrieve(case.question, history, k=k)
     passages = passages[:k]
@@ -393,10 +411,10 @@ def cases_table(report: EvalReport) -> Any:
     return table
 
 
-def summary_table(summary: EvalSummary) -> Any:
+def summary_table(summary: EvalSummary, title: str = "Summary") -> Any:
     from rich.table import Table
 
-    table = Table(title="Summary")
+    table = Table(title=title)
     table.add_column("measure", style="bold")
     table.add_column("value", justify="right")
     table.add_row("answers correct", f"{summary.answers_correct}/{summary.answerable}")
@@ -415,62 +433,161 @@ def summary_table(summary: EvalSummary) -> Any:
     return table
 
 
+# -- sets -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EvalSet:
+    """One question set: its name, its cases, and the articles to index first (for a folder)."""
+
+    name: str
+    questions: Path
+    articles: Path | None = None
+
+
+def resolve_set(path: Path, articles: Path | None = None) -> EvalSet:
+    """A question file (with the ``articles`` to index for it, if given), or a folder with
+    ``questions.jsonl`` and ``articles/``.
+
+    >>> resolve_set(Path("data/eval/derna-dev.jsonl")).name
+    'derna-dev'
+    """
+    if path.is_dir():
+        questions, articles = path / "questions.jsonl", path / "articles"
+        if not questions.is_file() or not articles.is_dir():
+            raise EvalFileError(
+                f"{path} is a folder, so it needs questions.jsonl and an articles/ folder in it."
+            )
+        return EvalSet(path.resolve().name, questions, articles)
+    if not path.exists():
+        raise EvalFileError(
+            f"{path} does not exist; give a question file (.jsonl) or a folder holding "
+            "questions.jsonl and articles/."
+        )
+    if articles is not None and not articles.is_dir():
+        raise EvalFileError(f"--articles {articles} is not a folder of articles.")
+    return EvalSet(path.stem, path, articles)
+
+
+EVAL_INDEX_ROOT = Path("data/eval-index")
+"""Where a folder set's articles are indexed, one data dir per folder, kept between runs."""
+
+
+def set_data_dir(articles: Path, root: Path = EVAL_INDEX_ROOT) -> Path:
+    """A stable data dir for a folder of articles: its name plus a hash of its full path.
+
+    >>> set_data_dir(Path("/x/news-dev/articles"), Path("idx")).name.startswith("news-dev-")
+    True
+    """
+    resolved = articles.resolve()
+    digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:8]
+    name = resolved.parent.name if resolved.name == "articles" else resolved.name
+    return root / f"{name}-{digest}"
+
+
 # -- CLI --------------------------------------------------------------------------------------
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("questions", type=Path, help="a JSON-lines question file")
+    parser.add_argument(
+        "sets",
+        nargs="+",
+        type=Path,
+        metavar="SET",
+        help="a JSON-lines question file, or a folder holding questions.jsonl and articles/",
+    )
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write the results here")
     parser.add_argument(
         "--mode", choices=["extractive", "llm"], help="answer mode (default: the settings')"
     )
     parser.add_argument("--k", type=int, help="passages to retrieve (default: the settings')")
-    parser.add_argument("--data-dir", type=Path, help="the index (default: $ASSISTANT_DATA_DIR)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="the index for question files (default: $ASSISTANT_DATA_DIR); a folder set is "
+        "indexed under data/eval-index/",
+    )
+    parser.add_argument(
+        "--articles",
+        type=Path,
+        metavar="DIR",
+        help="for question files: index DIR under data/eval-index/ and answer from there",
+    )
+    parser.add_argument("--cases", action="store_true", help="also print one row per case (wide)")
+
+
+def run_set(
+    eval_set: EvalSet,
+    *,
+    data_dir: Path | None,
+    mode: str | None,
+    k: int | None,
+    status: Any = None,
+) -> EvalReport:
+    """Index a folder set's articles if it has them, then answer and score its cases."""
+    from assistant.api import Assistant
+    from core.errors import IndexMissingError
+
+    cases = load_cases(eval_set.questions)
+    if k is not None and k < 1:
+        raise EvalFileError("--k must be at least 1.")
+    if eval_set.articles is not None:
+        data_dir = set_data_dir(eval_set.articles)
+    assistant = Assistant(data_dir=data_dir)
+    try:
+        if eval_set.articles is not None:
+            if status is not None:
+                status.update(f"indexing {eval_set.articles} into {data_dir}")
+            report = assistant.ingest([eval_set.articles])
+            if report.failed:
+                path, reason = report.failed[0]
+                raise EvalFileError(f"{path} could not be indexed: {reason}")
+        elif assistant.stats()["chunks"] == 0:
+            raise IndexMissingError(
+                f"Nothing is indexed in {assistant.settings.data_dir}. Ingest articles first:"
+                " python -m ingest data/articles"
+            )
+        mode = mode or assistant.settings.answer.mode
+        k = k or assistant.settings.retrieval.top_k
+        if status is not None:
+            status.update(f"{eval_set.name}: loading the models")
+        # Load the models before the clock starts, so case 1 is timed like the rest.
+        assistant.ask(cases[0].question, mode="extractive", k=k)
+
+        def tick(result: CaseResult) -> None:
+            if status is not None:
+                status.update(f"{eval_set.name}: evaluated {result.id}")
+
+        return evaluate(
+            assistant, cases, mode=mode, k=k, questions=str(eval_set.questions), on_result=tick
+        )
+    finally:
+        assistant.close()
 
 
 def main(args: argparse.Namespace) -> int:
     """Run the evaluation; 0 when it ran (whatever the score), 2 on an error the user can fix."""
     from rich.console import Console
 
-    from assistant.api import Assistant
-    from core.errors import IndexMissingError
-
     console = Console()
+    reports: dict[str, EvalReport] = {}
     try:
-        cases = load_cases(args.questions)
-        if args.k is not None and args.k < 1:
-            raise EvalFileError("--k must be at least 1.")
-        assistant = Assistant(data_dir=args.data_dir)
-        try:
-            if assistant.stats()["chunks"] == 0:
-                raise IndexMissingError(
-                    f"Nothing is indexed in {assistant.settings.data_dir}. Ingest articles first:"
-                    " python -m ingest data/articles"
+        sets = [resolve_set(p, getattr(args, "articles", None)) for p in args.sets]
+        with console.status("evaluating") as status:
+            for eval_set in sets:
+                reports[eval_set.name] = run_set(
+                    eval_set, data_dir=args.data_dir, mode=args.mode, k=args.k, status=status
                 )
-            mode = args.mode or assistant.settings.answer.mode
-            k = args.k or assistant.settings.retrieval.top_k
-            with console.status("loading the model") as status:
-                # Load the embedder before the clock starts, so case 1 is timed like the rest.
-                assistant.retrieve(cases[0].question, k=k)
-
-                def tick(result: CaseResult) -> None:
-                    status.update(f"evaluated {result.id}")
-
-                report = evaluate(
-                    assistant,
-                    cases,
-                    mode=mode,
-                    k=k,
-                    questions=str(args.questions),
-                    on_result=tick,
-                )
-        finally:
-            assistant.close()
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    console.print(cases_table(report))
-    console.print(summary_table(report.summary))
+    for name, report in reports.items():
+        if getattr(args, "cases", False):
+            console.print(cases_table(report))
+        console.print(summary_table(report.summary, title=f"{name} ({report.mode}, k={report.k})"))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n")
+        payload: Any = (
+            next(iter(reports.values())).as_dict()
+            if len(reports) == 1
+            else {name: r.as_dict() for name, r in reports.items()}
+        )
+        args.json.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
         console.print(f"Results written to {args.json}")
     return 0

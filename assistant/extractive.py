@@ -654,9 +654,14 @@ def _holder(passages: Sequence[Passage], source: str, start: int, end: int) -> i
 
 
 def refusal_text(question: str) -> str:
-    """``The articles don't say ...``: the one sentence said when nothing answers."""
+    """``The articles don't say ...``: the one sentence said when nothing answers.
+
+    >>> refusal_text("What is the population of Derna?")[-38:]
+    'answers "What is the population of Derna?"'
+    """
     q = " ".join(question.split())
-    return f'{REFUSAL_PREFIX}: nothing in the indexed articles answers "{q}".'
+    end = "" if q[-1:] in ".?!…" else "."  # never `?".`
+    return f'{REFUSAL_PREFIX}: nothing in the indexed articles answers "{q}"{end}'
 
 
 # -- the answerer ----------------------------------------------------------------------------

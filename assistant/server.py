@@ -35,10 +35,11 @@ def build_server(
     from fastapi import FastAPI
 
     from assistant.openai_api import router
-    from assistant.webui import build_app, launch_options
+    from assistant.webui import build_app, launch_options, upload_area, use_upload_area
 
     settings = assistant.settings
     options = launch_options(settings)  # also checks ASSISTANT_AUTH before anything starts
+    use_upload_area(upload_area(settings))  # before any component is created
     blocks = build_app(assistant, articles_dir=Path(articles_dir))
     blocks.queue(
         default_concurrency_limit=settings.web.concurrency_limit, max_size=settings.web.max_queue

@@ -11,6 +11,7 @@ import pytest
 from assistant.evaluation import (
     EvalCase,
     EvalFileError,
+    EvalSet,
     add_arguments,
     citation_faithful,
     evaluate,
@@ -18,7 +19,9 @@ from assistant.evaluation import (
     load_cases,
     missing_groups,
     parse_case,
+    resolve_set,
     score_case,
+    set_data_dir,
     summarise,
 )
 from assistant.types import Answer, Citation, History, Passage
@@ -218,6 +221,7 @@ class FakeAssistant:
         self.script = script
         self.retrieved = retrieved
         self.calls: list[tuple[str, History | None, str | None, int | None]] = []
+        self.as_of: list[str | None] = []
 
     def ask(
         self,
@@ -226,8 +230,10 @@ class FakeAssistant:
         *,
         mode: str | None = None,
         k: int | None = None,
+        as_of: str | None = None,
     ) -> Answer:
         self.calls.append((question, history, mode, k))
+        self.as_of.append(as_of)
         return self.script[question]
 
     def retrieve(
@@ -280,7 +286,7 @@ def test_cli_arguments() -> None:
     parser = argparse.ArgumentParser()
     add_arguments(parser)
     args = parser.parse_args(["q.jsonl", "--json", "o.json", "--mode", "llm", "--k", "3"])
-    assert (args.questions, args.json, args.mode, args.k, args.data_dir) == (
+    assert (args.sets[0], args.json, args.mode, args.k, args.data_dir) == (
         Path("q.jsonl"),
         Path("o.json"),
         "llm",
@@ -314,7 +320,71 @@ def test_dev_set_on_the_sample_index(sample_assistant, tmp_path: Path, capsys) -
     assert main(args) == 0
     written = json.loads(out.read_text())
     assert written["summary"]["cases"] == 7 and len(written["cases"]) == 7
-    assert "Summary" in capsys.readouterr().out
+    assert "derna-dev (extractive, k=5)" in capsys.readouterr().out
+
+
+def test_a_case_date_becomes_the_answer_date() -> None:
+    case = parse_case(
+        '{"id": "d", "question": "Who won this week?", "date": "2023/01/05", "expect": [["x"]]}'
+    )
+    assert case.date == "2023-01-05"
+    with pytest.raises(EvalFileError, match=r"2023-01-05"):
+        parse_case('{"question": "Q?", "date": "last week"}')
+    fake = FakeAssistant({case.question: Answer("x [1]", False)}, retrieved=["Harish"])
+    evaluate(fake, [case], mode="extractive", k=1)
+    assert fake.as_of == ["2023-01-05"]
+
+
+def test_sets_are_files_or_folders(tmp_path: Path) -> None:
+    assert resolve_set(DEV_SET) == EvalSet("derna-dev", DEV_SET)
+    folder = tmp_path / "week"
+    (folder / "articles").mkdir(parents=True)
+    with pytest.raises(EvalFileError, match=r"questions\.jsonl"):
+        resolve_set(folder)
+    (folder / "questions.jsonl").write_text('{"question": "Q?"}\n')
+    got = resolve_set(folder)
+    assert (got.name, got.questions, got.articles) == (
+        "week",
+        folder / "questions.jsonl",
+        folder / "articles",
+    )
+    with pytest.raises(EvalFileError, match="does not exist"):
+        resolve_set(tmp_path / "nope.jsonl")
+    with pytest.raises(EvalFileError, match="not a folder"):
+        resolve_set(DEV_SET, tmp_path / "missing")
+    # One data dir per folder, stable across runs, different for different folders.
+    assert set_data_dir(folder / "articles") == set_data_dir(folder / "articles")
+    assert set_data_dir(folder / "articles") != set_data_dir(tmp_path / "articles")
+    assert set_data_dir(folder / "articles").name.startswith("week-")
+
+
+@pytest.mark.slow
+def test_a_folder_set_is_indexed_then_scored(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    from assistant import evaluation
+
+    folder = tmp_path / "seed"
+    (folder / "articles").mkdir(parents=True)
+    article = Path(__file__).resolve().parent.parent / "data" / "articles" / "derna-siege.txt"
+    (folder / "articles" / article.name).write_text(article.read_text())
+    (folder / "questions.jsonl").write_text(DEV_SET.read_text())
+    monkeypatch.setattr(evaluation, "EVAL_INDEX_ROOT", tmp_path / "cache")
+    monkeypatch.setattr(evaluation.set_data_dir, "__defaults__", (tmp_path / "cache",))
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    out = tmp_path / "out.json"
+    assert evaluation.main(parser.parse_args([str(folder), "--json", str(out)])) == 0
+    first = json.loads(out.read_text())
+    assert first["summary"]["cases"] == 7
+    assert first["summary"]["faithful_citations"] == first["summary"]["citations"] > 0
+    cached = set_data_dir(folder / "articles", tmp_path / "cache")
+    assert (cached / "documents.sqlite").exists()
+    # A second run reuses the index: the same scores, nothing re-read.
+    assert evaluation.main(parser.parse_args([str(folder), "--json", str(out)])) == 0
+    assert json.loads(out.read_text())["summary"] == {
+        **first["summary"],
+        "seconds": json.loads(out.read_text())["summary"]["seconds"],
+    }
+    assert "seed (extractive" in capsys.readouterr().out
 
 
 def test_cli_reports_an_empty_index(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -56,7 +56,7 @@ two hundred thousand crowns and took nine months, the council said.
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The app from assistant.webui, served in this process with a login, like app.py does."""
     from assistant import Assistant
-    from assistant.webui import build_app, launch_options
+    from assistant.webui import build_app, launch_options, upload_area, use_upload_area
 
     base = tmp_path_factory.mktemp("web-browser")
     articles = base / "articles"
@@ -66,6 +66,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     assert assistant.ingest([articles]).added == 1
     settings = assistant.settings.model_copy(update={"auth": SecretStr(f"{USER}:{PASSWORD}")})
     options = {**launch_options(settings), "server_port": free_port(), "quiet": True}
+    use_upload_area(upload_area(settings))  # as app.py does at start-up
     app = build_app(assistant, articles)
     app.queue(default_concurrency_limit=2, max_size=16)
     app.launch(prevent_thread_lock=True, **options)
@@ -258,3 +259,49 @@ def test_rescans_the_articles_folder(
     assert "unchanged 1" in page.locator("#report").inner_text()
     page.locator("#documents").get_by_text("harbour.md").wait_for()
     page.screenshot(path=artifacts / "web-rescan.png", full_page=True)
+
+
+def test_chat_toolbar_leaves_the_messages_uncovered_and_copies_with_citations(
+    browser: Any, site: dict[str, Any], artifacts: Path
+) -> None:
+    """A fresh visitor (independent of the other tests' order): three questions, so the chat
+    scrolls; its label and toolbar sit above the scrolling messages, never over a bubble."""
+    dialogs: list[str] = []
+    page = _open(browser, site["url"], dialogs)
+    try:
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+        for q in ["Why does Haftar target the DMSC?", "Who besieges Derna?", "Who is Haftar?"]:
+            _ask(page, q)
+        assert page.locator("#mode").count() == 0  # no LLM configured: no mode choice
+        boxes = page.evaluate(
+            """() => ['#chat .top-panel', '#chat label', '#chat .bubble-wrap']
+                 .map(s => document.querySelector(s)).filter(e => e)
+                 .map(e => e.getBoundingClientRect().toJSON())"""
+        )
+        *bars, messages = boxes
+        assert bars and all(b["bottom"] <= messages["top"] + 1 for b in bars), boxes
+        page.locator("#chat .bubble-wrap").evaluate("e => { e.scrollTop = 120 }")
+        page.locator("#chat").screenshot(path=artifacts / "web-chat-scrolled.png")
+        page.locator("#copy-answer").click()
+        page.wait_for_function("() => navigator.clipboard.readText().then(t => t.length > 0)")
+        copied = page.evaluate("() => navigator.clipboard.readText()")
+        assert "\n\nSources:\n[1] " in copied and "derna-siege.txt" in copied, copied
+    finally:
+        page.context.close()
+
+
+def test_documents_view_searches_and_sorts(
+    browser: Any, site: dict[str, Any], artifacts: Path
+) -> None:
+    page = _open(browser, site["url"], [])
+    try:
+        page.get_by_role("tab", name="Documents").click()
+        page.locator("#documents table").wait_for()
+        page.locator("#doc-search input, #doc-search textarea").fill("siege")
+        page.locator("#doc-search input, #doc-search textarea").press("Enter")
+        page.locator("#documents").get_by_text("matching").wait_for()
+        page.screenshot(path=artifacts / "web-documents-search.png", full_page=True)
+        rows = page.locator("#documents tbody tr").all_inner_texts()
+        assert len(rows) == 1 and "derna-siege.txt" in rows[0]
+    finally:
+        page.context.close()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes import QUOTE, TEXT, FakeAssistant, citation
 
-from assistant.types import Answer, Citation
+from assistant import webui
+from assistant.types import Answer
 from assistant.webui import (
     answer_html,
     doc_key,
@@ -93,20 +94,11 @@ def test_highlight(text: str, start: int, end: int, width: int, expected: str) -
     assert highlight(text, start, end, width=width) == expected
 
 
-TEXT = 'Intro <img src=x onerror="alert(1)">. Haftar calls them <script>x()</script> terrorists.'
-QUOTE = "Haftar calls them <script>x()</script> terrorists."
-
-
-def _citation(n: int = 1, source: str = "/srv/data/articles/a <b>.txt") -> Citation:
-    start = TEXT.index(QUOTE)
-    return Citation(n, source, "Title <i>T</i>", QUOTE, start, start + len(QUOTE), 0.5, page=2)
-
-
 def test_sources_html_highlights_the_quote_in_context_and_escapes_everything() -> None:
     docs = {
         "/srv/data/articles/a <b>.txt": StoredDocument("/srv/data/articles/a <b>.txt", "T", TEXT)
     }
-    out = sources_html([_citation()], docs.get)
+    out = sources_html([citation()], docs.get)
     tags = set(re.findall(r"<(\w+)", out))
     assert tags <= {"div", "span", "p", "mark"}
     assert "<img" not in out and "<script" not in out
@@ -126,8 +118,80 @@ def test_sources_html_highlights_the_quote_in_context_and_escapes_everything() -
     ],
 )
 def test_sources_html_falls_back_to_the_quote(document: Any) -> None:
-    mark = re.search(r"<mark>(.*?)</mark>", sources_html([_citation()], document))
+    mark = re.search(r"<mark>(.*?)</mark>", sources_html([citation()], document))
     assert mark is not None and _visible(mark.group(1)) == QUOTE
+
+
+def test_sources_html_shows_one_card_per_article_with_its_date_and_outlet() -> None:
+    doc = StoredDocument("/srv/a.txt", "Siege", TEXT, published="2016-05-01", outlet="<Herald>")
+    other = StoredDocument("/srv/b.txt", "Other", TEXT)
+    docs = {d.source: d for d in (doc, other)}
+    cited = [
+        citation(1, doc.source, title="Siege", published="2016-05-01", page=None),
+        citation(2, other.source, title="Other", page=None),
+        citation(3, doc.source, title="Siege", published="2016-05-01", page=None),
+    ]
+    out = sources_html(cited, docs.get, answer_no=4)
+    cards = re.findall(r'<div class="source">(.*?)</div></div>', out + "</div>")
+    assert out.count('class="source"') == 2  # two articles, three citations
+    first = out[: out.index("Other")]
+    assert first.count("<mark>") == 2 and "[1]" in first and "[3]" in first
+    meta = re.search(r'class="source-meta">(.*?)</div>', first)
+    assert meta is not None and _visible(meta.group(1)) == "2016-05-01<Herald>a.txt"
+    assert cards and 'data-answer="4"' in out
+
+
+def test_copy_text_lists_each_source_under_the_answer() -> None:
+    doc = StoredDocument("/srv/a.txt", "Siege", TEXT, outlet="Herald", url="https://h.example/1")
+    answer = Answer(
+        "They are terrorists [1].", False, [citation(1, doc.source, title="Siege", page=None)]
+    )
+    text = webui.copy_text(answer, {doc.source: doc}.get)
+    assert text == (
+        "They are terrorists [1].\n\nSources:\n"
+        f'[1] Siege, Herald, https://h.example/1 (a.txt): "{QUOTE}"'
+    )
+    assert webui.copy_text(Answer("No.", True), lambda s: None) == "No."
+
+
+@pytest.mark.parametrize(
+    ("query", "sort", "page", "titles", "where"),
+    [
+        pytest.param("", "newest", 1, ["C", "B"], (1, 2, 4), id="newest"),
+        pytest.param("", "oldest", 2, ["C", "undated"], (2, 2, 4), id="oldest-page-2"),
+        pytest.param("", "title", 9, ["C", "undated"], (2, 2, 4), id="page-clamped"),
+        pytest.param("herald", "title", 1, ["B"], (1, 1, 1), id="outlet"),
+        pytest.param("a.txt", "newest", 1, ["A"], (1, 1, 1), id="file-name"),
+        pytest.param("nothing", "newest", 1, [], (1, 1, 0), id="no-match"),
+    ],
+)
+def test_page_documents(
+    query: str, sort: str, page: int, titles: list[str], where: tuple[int, int, int]
+) -> None:
+    docs = [
+        StoredDocument("/s/a.txt", "A", "", published="2019-05-01"),
+        StoredDocument("/s/b.txt", "B", "", published="2020-05-01", outlet="Herald"),
+        StoredDocument("/s/c.txt", "C", "", published="2021-05-01"),
+        StoredDocument("/s/u.txt", "undated", ""),
+    ]
+    view = webui.page_documents(docs, query, sort, page, per_page=2)
+    assert [d.title for d in view.rows] == titles
+    assert (view.page, view.pages, view.matched) == where and view.total == 4
+
+
+def test_paging_ten_thousand_documents_renders_one_page() -> None:
+    import time
+
+    docs = [
+        StoredDocument(f"/s/{i}.txt", f"Story {i}", "", published=f"20{i % 20:02}-01-01")
+        for i in range(10_000)
+    ]
+    began = time.perf_counter()
+    view = webui.page_documents(docs, "story 9", "newest", 3)
+    table = documents_html(view)
+    seconds = time.perf_counter() - began
+    assert table.count("<tr>") == 1 + webui.DOCS_PER_PAGE and "matching (of 10,000)" in table
+    print(f"10,000 documents searched, sorted and paged in {seconds * 1000:.0f} ms")
 
 
 def test_sources_html_without_citations() -> None:
@@ -201,7 +265,7 @@ def test_report_html(
 
 def test_documents_are_listed_by_title_and_file_with_opaque_keys() -> None:
     docs = [StoredDocument("/srv/a/one.txt", "One <b>", "", n_chunks=3)]
-    out = documents_html(docs)
+    out = documents_html(webui.page_documents(docs))
     assert "One &lt;b&gt;" in out and "one&#46;txt" in out and "/srv" not in out
     assert document_choices(docs) == [("One <b> (one.txt)", doc_key("/srv/a/one.txt"))]
     assert "Nothing is indexed" in documents_html([])
@@ -236,71 +300,35 @@ def test_a_malformed_login_is_a_clear_error(tmp_path: Path, auth: str) -> None:
         launch_options(load_settings(data_dir=tmp_path, auth=auth))
 
 
-# -- the app's handlers, over a fake Assistant (fast; the real one is in the server tests) ------
-class FakeAssistant:
-    """Scripted answers over one document; ``fail`` makes answering raise."""
-
-    def __init__(self, data_dir: Path, fail: Exception | None = None) -> None:
-        self.settings = load_settings(data_dir=data_dir)
-        self.fail = fail
-        self.doc = StoredDocument("/srv/a.txt", "A", TEXT)
-        self.asked: list[tuple[str, list[dict[str, str]]]] = []
-
-    def documents(self) -> list[StoredDocument]:
-        return [self.doc]
-
-    def document(self, source: str) -> StoredDocument | None:
-        return self.doc if source == self.doc.source else None
-
-    def stream(self, question: str, history: Any = None, **_: Any) -> Iterator[Any]:
-        self.asked.append((question, list(history or [])))
-        if self.fail is not None:
-            raise self.fail
-        yield "Haftar calls"
-        yield Answer(QUOTE + " [1]", False, [_citation(source="/srv/a.txt")], question=question)
-
-
-def _handler(app: Any, name: str) -> Any:
-    return next(f.fn for f in app.fns.values() if f.name == name)
-
-
-@pytest.fixture
-def make_app(tmp_path: Path) -> Iterator[Any]:
-    from assistant.webui import build_app
-
-    saved = {v: os.environ.get(v) for v in ("GRADIO_TEMP_DIR", "GRADIO_EXAMPLES_CACHE")}
-
-    def make(**kwargs: Any) -> tuple[Any, FakeAssistant]:
-        fake = FakeAssistant(tmp_path / "index", **kwargs)
-        return build_app(fake, tmp_path / "articles"), fake  # type: ignore[arg-type]
-
-    yield make
-    for var, value in saved.items():
-        if value is None:
-            os.environ.pop(var, None)
-        else:
-            os.environ[var] = value
-
-
-def test_chat_streams_then_shows_the_answer_and_its_sources(make_app: Any) -> None:
-    app, fake = make_app()
-    steps = list(_handler(app, "respond")("  Why <b>?  ", [], [], "extractive", 5))
-    first, *_, last = steps
+# -- the handlers, called directly over a fake Assistant (the real one is in the server tests) --
+def test_chat_streams_then_shows_the_answer_and_its_sources(tmp_path: Path) -> None:
+    fake = FakeAssistant(tmp_path)
+    steps = list(webui.respond(fake, "  Why <b>?  ", [], [], "extractive", 5))
+    first, growing, last = steps
     assert first[0] == ""  # the question box is cleared at once
     assert first[1][-2] == {"role": "user", "content": "Why &lt;b&gt;?"}
     assert "Searching" in first[4]
-    _, chat, state, turns, sources = last
+    assert growing[1][-1]["content"] == "Haftar calls"  # the text so far, before the answer
+    assert growing[0] is webui.SKIP and growing[4] is webui.SKIP
+    _, chat, state, turns, sources, copied = last
     assert chat == state and chat[-1]["content"].endswith('<sup class="cite">[1]</sup>')
     assert turns == [
         {"role": "user", "content": "Why <b>?"},
         {"role": "assistant", "content": QUOTE + " [1]"},
     ]
     assert 'data-answer="1"' in sources and "<mark>" in sources
+    assert copied.startswith(QUOTE + " [1]\n\nSources:\n[1] A")
 
     # A follow-up carries the plain-text history; the next answer's panel is numbered 2.
-    *_, again = _handler(app, "respond")("And then?", chat, turns, "extractive", 5)
+    *_, again = webui.respond(fake, "And then?", chat, turns, "extractive", 5)
     assert fake.asked[-1] == ("And then?", turns)
     assert 'data-answer="2"' in again[4]
+
+
+def test_a_blank_question_changes_nothing(tmp_path: Path) -> None:
+    fake = FakeAssistant(tmp_path)
+    assert list(webui.respond(fake, "   ", [], [], "extractive", 5)) == [(webui.SKIP,) * 6]
+    assert fake.asked == []
 
 
 @pytest.mark.parametrize(
@@ -319,25 +347,120 @@ def test_chat_streams_then_shows_the_answer_and_its_sources(make_app: Any) -> No
     ],
 )
 def test_chat_errors_are_one_clear_message_never_a_traceback(
-    make_app: Any, error: Exception, shown: str
+    tmp_path: Path, error: Exception, shown: str
 ) -> None:
-    app, _ = make_app(fail=error)
-    *_, last = _handler(app, "respond")("Why?", [], [], "extractive", 5)
-    _, chat, _, turns, sources = last
+    fake = FakeAssistant(tmp_path, fail=error)
+    *_, last = webui.respond(fake, "Why?", [], [], "extractive", 5)
+    _, chat, _, turns, sources, copied = last
     assert chat[-1] == {"role": "assistant", "content": shown}
     assert "Traceback" not in str(chat) and "secret internals" not in str(chat)
-    assert turns == [] and "No sources" in sources
+    assert turns == [] and "No sources" in sources and copied == ""
 
 
-def test_new_chat_clears_everything(make_app: Any) -> None:
-    app, _ = make_app()
-    chat, state, turns, sources, question = _handler(app, "new_chat")()
-    assert chat == state == turns == [] and question == ""
+def test_new_chat_clears_everything() -> None:
+    chat, state, turns, sources, question, copied = webui.new_chat()
+    assert chat == state == turns == [] and question == copied == ""
     assert 'data-answer="0"' in sources
 
 
-def test_gradio_keeps_its_files_in_the_upload_area(make_app: Any, tmp_path: Path) -> None:
-    make_app()
-    uploads = (tmp_path / "index" / "uploads").resolve()
+def test_browsing_documents_pages_the_listing(tmp_path: Path) -> None:
+    fake = FakeAssistant(tmp_path)
+    fake.docs = [
+        StoredDocument(f"/srv/{i:03}.txt", f"Story {i}", "", published=f"2020-01-{i % 28 + 1:02}")
+        for i in range(60)
+    ]
+    table, choices, page = webui.browse_documents(fake, "", "newest", 2, step=1)
+    assert page == 3 and table.count("<tr>") == 1 + 60 - 2 * webui.DOCS_PER_PAGE
+    assert "page 3 of 3" in table and "51–60 of 60" in table
+    assert len(choices["choices"]) == 60 - 2 * webui.DOCS_PER_PAGE and choices["value"] is None
+    table, _, page = webui.browse_documents(fake, "story 7", "title", 9)
+    assert page == 1 and "1–6 of 6 matching (of 60)" in table  # 7, 17, ..., 57
+
+
+def test_add_uploads_without_files_asks_for_them(tmp_path: Path) -> None:
+    report, _table, _choices, page, files = webui.add_uploads(FakeAssistant(tmp_path), None)
+    assert "Choose one or more files" in report and files is webui.SKIP and page == 1
+
+
+def test_add_uploads_stages_and_ingests(tmp_path: Path) -> None:
+    fake = FakeAssistant(tmp_path / "index")
+    incoming = tmp_path / "in"
+    incoming.mkdir()
+    (incoming / "new story.txt").write_text("News.")
+    (incoming / "tool.exe").write_bytes(b"MZ")
+    calls: list[Any] = []
+    out = webui.add_uploads(
+        fake,
+        [str(p) for p in sorted(incoming.iterdir())],
+        progress=lambda *a, **k: calls.append(a),
+    )
+    report, *_, files = out
+    uploads = webui.upload_area(fake.settings)
+    assert fake.ingested == [[uploads / "new_story.txt"]]
+    assert "Added 1" in report and "tool&#46;exe" in report and files is None
+    assert calls  # the progress bar was driven
+
+
+def test_rescan_of_a_missing_folder_says_so(tmp_path: Path) -> None:
+    report, *_ = webui.rescan(FakeAssistant(tmp_path), tmp_path / "nowhere")
+    assert "does not exist" in report
+
+
+def test_remove_deletes_an_upload_and_keeps_an_article(tmp_path: Path) -> None:
+    fake = FakeAssistant(tmp_path / "index")
+    uploads = webui.upload_area(fake.settings)
+    uploads.mkdir(parents=True)
+    upload = uploads / "up.txt"
+    upload.write_text("x")
+    fake.docs = [StoredDocument(str(upload), "Up", ""), StoredDocument("/srv/a.txt", "A", "")]
+    report, *_ = webui.remove_document(fake, doc_key(str(upload)))
+    assert "Removed up&#46;txt&#46;" in report and not upload.exists()
+    report, *_ = webui.remove_document(fake, doc_key("/srv/a.txt"))
+    assert "comes back on the next re-scan" in _visible(report)
+    assert fake.removed == [str(upload), "/srv/a.txt"]
+    report, *_ = webui.remove_document(fake, "nope")
+    assert "Choose a document" in report
+
+
+@pytest.mark.parametrize(
+    ("llm", "modes"),
+    [
+        pytest.param(False, ["extractive"], id="no-llm"),
+        pytest.param(True, ["extractive", "llm"], id="llm"),
+    ],
+)
+def test_the_mode_choice_is_offered_only_with_an_llm(
+    tmp_path: Path, llm: bool, modes: list[str]
+) -> None:
+    settings = load_settings(
+        data_dir=tmp_path, llm_base_url="http://127.0.0.1:9/v1" if llm else None
+    )
+    assert webui.answer_modes(settings) == modes
+
+
+def test_building_the_app_leaves_the_environment_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GRADIO_TEMP_DIR", raising=False)
+    monkeypatch.setenv("GRADIO_ALLOWED_PATHS", "/")  # left for the caller's use_upload_area
+
+    def ours() -> dict[str, str]:  # Gradio sets HF_HUB_DISABLE_TELEMETRY for itself
+        return {k: v for k, v in os.environ.items() if k.startswith(("GRADIO_", "ASSISTANT_"))}
+
+    before = ours()
+    app = webui.build_app(FakeAssistant(tmp_path), tmp_path / "articles")
+    assert ours() == before
+    names = {d.api_name for d in app.fns.values()}
+    assert {"respond", "add_uploads", "rescan", "remove", "browse_documents", "ask"} <= names
+    assert not any(isinstance(b, __import__("gradio").Radio) for b in app.blocks.values())
+
+
+def test_gradio_keeps_its_files_in_the_upload_area(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for var in ("GRADIO_TEMP_DIR", "GRADIO_EXAMPLES_CACHE"):
+        monkeypatch.delenv(var, raising=False)
+    uploads = webui.upload_area(load_settings(data_dir=tmp_path))
+    webui.use_upload_area(uploads)
     assert Path(os.environ["GRADIO_TEMP_DIR"]).is_relative_to(uploads)
     assert Path(os.environ["GRADIO_EXAMPLES_CACHE"]).is_relative_to(uploads)
