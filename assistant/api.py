@@ -305,6 +305,19 @@ class Assistant:
                 f"python -m ingest data/articles --data-dir {self.settings.data_dir}"
             )
 
+    # -- LangChain -----------------------------------------------------------------------------
+    def as_retriever(self, *, k: int | None = None, sources: Sequence[str] | None = None) -> Any:
+        """A LangChain ``BaseRetriever``: ``invoke(query)`` gives ``Document``s (see chains)."""
+        from assistant.chains import AssistantRetriever
+
+        return AssistantRetriever(assistant=self, k=k, sources=list(sources) if sources else None)
+
+    def as_chain(self, *, mode: str | None = None, k: int | None = None) -> Any:
+        """A LangChain ``Runnable``: ``invoke`` gives the Answer, ``stream`` the growing text."""
+        from assistant.chains import AnswerChain
+
+        return AnswerChain(self, mode=mode, k=k)
+
     def close(self) -> None:
         self.index.close()
 

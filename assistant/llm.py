@@ -88,7 +88,8 @@ def chat_model(settings: Settings, *, max_tokens: int = ANSWER_MAX_TOKENS) -> Ba
     if settings.llm_base_url:
         return _openai_chat(settings, max_tokens)
     raise LLMUnavailableError(
-        "No language model is configured. Set ASSISTANT_LLM_BASE_URL to an OpenAI-compatible "
+        "No language model is configured. Install the packaged one with: python -m assistant "
+        "llm install (or make llm); or set ASSISTANT_LLM_BASE_URL to an OpenAI-compatible "
         "server (and ASSISTANT_LLM_MODEL), or ASSISTANT_LLM_GGUF to a local .gguf file."
     )
 
@@ -441,6 +442,9 @@ def make_llm_answerer(
     the passages hold evidence (the extractive answerer's ``has_evidence``), the model is asked
     only when they do.
     """
+    from assistant.local_llm import with_packaged_llm
+
+    settings = with_packaged_llm(settings)  # the packaged model, when nothing else is set
     if not settings.llm_configured:
         chat_model(settings)  # raises the "not configured" error
     gate = getattr(fallback, "has_evidence", None)
@@ -502,6 +506,10 @@ def condense_question(
     from langchain_core.messages import HumanMessage
 
     prompt = render("condense", history=_transcript(history), question=question.strip())
+    if model is None:
+        from assistant.local_llm import with_packaged_llm
+
+        settings = with_packaged_llm(settings)
     chat = model or chat_model(settings, max_tokens=CONDENSE_MAX_TOKENS)
     reply = "".join(stream_text(chat, [HumanMessage(prompt)], settings))
     rewritten = clean_condensed(reply, question)
