@@ -439,7 +439,9 @@ def under_load(
             ingest_started.set()
 
     def run_ingest() -> None:
-        call = queue_call(app.port, app.fn_index["rescan"], [], timeout, on_ingest_message)
+        call = queue_call(
+            app.port, app.fn_index["rescan"], ["", "newest", 1], timeout, on_ingest_message
+        )
         ingest.update(
             started=call.started,
             finished=call.finished,
