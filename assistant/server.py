@@ -56,7 +56,12 @@ def build_server(
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(router(assistant, settings))
     # mounted last: a mount at "/" answers every path not routed before it
-    return gr.mount_gradio_app(app, blocks, path="/", ssr_mode=False, **options)
+    mounted = gr.mount_gradio_app(app, blocks, path="/", ssr_mode=False, **options)
+    # Gradio checks that a file an event names was uploaded by a user only once the Blocks
+    # count as launched, which mounting alone does not set: without this, a forged event could
+    # make the app read any file under the working directory.
+    blocks.has_launched = True
+    return mounted
 
 
 def address(settings: Settings) -> tuple[str, int]:

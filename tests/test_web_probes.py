@@ -347,7 +347,7 @@ def test_upload_handler_stages_plain_names_and_only_uploaded_files(
         status, body = _upload(server.port, [(f"evil-{i}.txt", text.encode())])
         assert status == 200, body
         [path] = json.loads(body)
-        result = _event(server.port, "add_uploads", [[_file_data(path, orig)]])
+        result = _event(server.port, "add_uploads", [[_file_data(path, orig)], "", "newest", 1])
         assert result.get("success"), result
         report = html.unescape(str(result["output"]["data"][0]))
         staged = [p for p in server.uploads.iterdir() if p.is_file() and text in p.read_text()]
@@ -373,7 +373,7 @@ def test_upload_handler_stages_plain_names_and_only_uploaded_files(
     ]
     for path in outside:
         before = sorted(p.name for p in server.uploads.iterdir())
-        result = _event(server.port, "add_uploads", [[_file_data(path, "copy.txt")]])
+        result = _event(server.port, "add_uploads", [[_file_data(path, "copy.txt")], "", "newest", 1])
         after = sorted(p.name for p in server.uploads.iterdir())
         ok = not result.get("success") and before == after
         tally.add(threat, ok, f"{path}: {str(result)[:200]}")
@@ -506,7 +506,7 @@ def hostile_documents(server: Server) -> list[str]:
         status, body = _upload(server.port, [(name, text.encode())])
         assert status == 200, body
         refs.append(_file_data(json.loads(body)[0], name))
-    result = _event(server.port, "add_uploads", [refs])
+    result = _event(server.port, "add_uploads", [refs, "", "newest", 1])
     assert "Added 3" in html.unescape(str(result["output"]["data"][0])), result
     return [
         "How many workers will the Blenmarsh quarry employ?",
