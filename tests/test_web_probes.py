@@ -373,7 +373,9 @@ def test_upload_handler_stages_plain_names_and_only_uploaded_files(
     ]
     for path in outside:
         before = sorted(p.name for p in server.uploads.iterdir())
-        result = _event(server.port, "add_uploads", [[_file_data(path, "copy.txt")], "", "newest", 1])
+        result = _event(
+            server.port, "add_uploads", [[_file_data(path, "copy.txt")], "", "newest", 1]
+        )
         after = sorted(p.name for p in server.uploads.iterdir())
         ok = not result.get("success") and before == after
         tally.add(threat, ok, f"{path}: {str(result)[:200]}")
