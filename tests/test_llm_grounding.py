@@ -462,9 +462,10 @@ def test_answerer_without_passages_uses_the_fallback() -> None:
     assert final_answer(answerer.stream("Why?", [])).text == "Fallback answer."
 
 
-def test_no_llm_configured_is_a_clear_error() -> None:
+def test_no_llm_configured_is_a_clear_error(tmp_path: Path) -> None:
+    # A data dir of its own: the packaged model `make test` installs is not there.
     with pytest.raises(LLMUnavailableError, match="ASSISTANT_LLM_BASE_URL"):
-        make_llm_answerer(Settings(), FakeFallback())
+        make_llm_answerer(Settings(data_dir=tmp_path), FakeFallback())
 
 
 def test_missing_gguf_file_is_a_clear_error(tmp_path: Path, passages: list[Passage]) -> None:
