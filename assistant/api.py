@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -26,7 +25,7 @@ from assistant.types import Answer, History, Passage
 from core.errors import BadQuestionError, IndexMissingError, LLMUnavailableError
 from core.settings import Settings, load_settings
 from core.types import StoredDocument
-from ingest.clean import parse_date
+from core.dates import DateLike, user_date
 from ingest.pipeline import ProgressFn, ingest_paths
 from ingest.report import IngestReport
 from vectorstore.index import Index
@@ -159,7 +158,7 @@ class Assistant:
         """The answer text so far (cumulative) while it is produced, then the final Answer."""
         began = time.perf_counter()
         question = check_question(question)
-        as_of = check_date(as_of)
+        as_of = user_date(as_of, "as_of")
         self._check_index()
         sources = self.sources_between(since, until, sources)
         mode = mode or self.settings.answer.mode
@@ -259,7 +258,7 @@ class Assistant:
         """
         if since is None and until is None:
             return list(sources) if sources else None
-        low, high = range_date(since, "since"), range_date(until, "until")
+        low, high = user_date(since, "since"), user_date(until, "until")
         if low and high and low > high:
             raise BadQuestionError(f"The date range is empty: {low} is after {high}.")
         allowed = set(sources) if sources else None
@@ -322,26 +321,6 @@ class Assistant:
         self.index.close()
 
 
-DateLike = str | dt.date | None
-"""A date for ``since``/``until``: ``"2023-01-05"`` or a :class:`datetime.date`."""
-
-
-def range_date(value: DateLike, name: str) -> str | None:
-    """``value`` as ISO ``YYYY-MM-DD``; a date that cannot be read is the user's mistake.
-
-    >>> range_date("5 January 2023", "since"), range_date(None, "until")
-    ('2023-01-05', None)
-    """
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.date):
-        return value.isoformat()[:10]
-    parsed = parse_date(value)
-    if parsed is None:
-        raise BadQuestionError(f"{name}={value!r} is not a date; write it as YYYY-MM-DD.")
-    return parsed
-
-
 def _range_words(low: str | None, high: str | None) -> str:
     if low and high:
         return f"between {low} and {high}"
@@ -363,21 +342,3 @@ def check_question(question: str) -> str:
             f"the limit is {MAX_QUESTION_CHARS}."
         )
     return question
-
-
-def check_date(value: str | None) -> str | None:
-    """An ISO date (``YYYY-MM-DD``) or None; anything else is the user's mistake, said plainly.
-
-    >>> check_date("2023-01-05"), check_date(None)
-    ('2023-01-05', None)
-    """
-    if value is None:
-        return None
-    import datetime as dt
-
-    try:
-        return dt.date.fromisoformat(str(value).strip()[:10]).isoformat()
-    except ValueError:
-        raise BadQuestionError(
-            f"{value!r} is not a date; give it as YYYY-MM-DD, for example 2023-01-05."
-        ) from None

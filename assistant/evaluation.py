@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from assistant.types import Answer, Citation, History, Passage
+from core.dates import parse_date
 from core.errors import AssistantError
 from core.types import StoredDocument
 
@@ -62,7 +63,6 @@ class EvalCase:
     """When the question was asked, ISO ``YYYY-MM-DD``; answers take it as their ``as_of``."""
 
 
-_DATE = re.compile(r"^(\d{4})[-/](\d{2})[-/](\d{2})")
 
 
 def parse_case(line: str, where: str = "") -> EvalCase:
@@ -98,10 +98,9 @@ def parse_case(line: str, where: str = "") -> EvalCase:
             raise ValueError('"answerable" must be true or false')
         date = None
         if raw.get("date") is not None:
-            m = _DATE.match(str(raw["date"]))
-            if not m:
-                raise ValueError('"date" must look like 2023-01-05 (or 2023/01/05)')
-            date = "-".join(m.groups())
+            date = parse_date(str(raw["date"]))
+            if date is None:
+                raise ValueError('"date" must look like 2023-01-05')
         return EvalCase(
             id=str(raw.get("id") or where or question[:30]),
             question=question,

@@ -375,7 +375,7 @@ class LLMAnswerer:
 
     def pack(self, passages: Sequence[Passage]) -> list[PackedPassage]:
         if self._count is None:
-            from ingest.pipeline import count_tokens
+            from core.text import count_tokens
 
             self._count = count_tokens
         return pack_context(passages, self.settings.answer.context_tokens, self._count)

@@ -33,7 +33,7 @@ from core.settings import Settings
 from core.text import count_tokens, token_starts
 from core.types import StoredDocument
 from ingest.chunking import ChunkLimits, chunk_spans
-from ingest.clean import date_number
+from core.dates import date_number
 from ingest.loaders import Article, LoadError, kind_of, load_file
 from ingest.report import IngestReport, Progress
 from ingest.risk import assess

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from core.errors import BadQuestionError
-from ingest.clean import date_number, find_published, outlet_from_url, parse_date
+from core.dates import date_number, parse_date
+from ingest.clean import find_published, outlet_from_url
 from ingest.loaders import _split_front_matter, load_file
 
 
