@@ -5,7 +5,7 @@
 >>> chain = Assistant().as_chain()  # doctest: +SKIP
 >>> chain.invoke("Why does Haftar target the DMSC?").citations  # doctest: +SKIP
 >>> chain.invoke({"question": "Since when?", "history": history})  # doctest: +SKIP
->>> for text in chain.stream("Who is besieging Derna?"): ...  # the text as it grows
+>>> for text in chain.stream("Who is besieging Derna?"): ...  # grows  # doctest: +SKIP
 """
 
 from __future__ import annotations

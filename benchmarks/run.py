@@ -53,7 +53,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from benchmarks.corpus import SyntheticArticle, generate, sample_questions, write_articles  # noqa: E402
+from testing.corpus import SyntheticArticle, generate, sample_questions, write_articles  # noqa: E402
+from testing.stats import percentile  # noqa: E402
 
 DEV_SET = ROOT / "data" / "eval" / "derna-dev.jsonl"
 SAMPLE_DIR = ROOT / "data" / "articles"
@@ -74,11 +75,6 @@ TARGETS = {
 
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """Linear-interpolated percentile: ``percentile([1, 2, 3, 4], 50)`` -> 2.5."""
-    return float(np.percentile(np.asarray(values, dtype=float), q))
 
 
 def timed(fn: Callable[[], Any]) -> tuple[Any, float]:

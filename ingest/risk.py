@@ -34,7 +34,7 @@ FLAG_THRESHOLD = 1.0
 
 Fitted on 2026-12-02 (``python benchmarks/injection.py --calibrate``) on the 580 real articles
 of news-dev (negatives) and the tuning batches of ``tests/attack_suite.py`` plus the 24 forms
-of ``tests/injection_corpus.py`` (positives). See :data:`CALIBRATION` for the distributions;
+of ``testing/injection_corpus.py`` (positives). See :data:`CALIBRATION` for the distributions;
 ``tests/test_risk.py`` re-derives them.
 """
 

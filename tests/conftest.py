@@ -1,88 +1,27 @@
-"""Shared fixtures. Real parts (the MiniLM model, Chroma) are session-scoped: loaded once."""
+"""Shared fixtures. Real parts (the MiniLM model, Chroma) are session-scoped: loaded once.
+
+The helpers behind them (ports, servers, corpora) live in ``testing/``, which the benchmarks
+use too.
+"""
 
 from __future__ import annotations
 
-import http.client
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+from testing.paths import ARTIFACTS, SAMPLE_DIR
+from testing.requirements import unavailable
+from testing.servers import QUIET_ENV, llama_cpp_missing, llama_server, smollm2_model
+from testing.servers import chroma_server as start_chroma_server
+
+for var, value in QUIET_ENV.items():
+    os.environ.setdefault(var, value)
 for var in [v for v in os.environ if v.startswith("ASSISTANT_")]:
     del os.environ[var]  # tests build their own settings
-
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_DIR = ROOT / "data" / "articles"
-DEV_SET = ROOT / "data" / "eval" / "derna-dev.jsonl"
-ARTIFACTS = ROOT / "test-artifacts"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for_port(
-    port: int, proc: subprocess.Popen[bytes] | None = None, timeout: float = 60
-) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"server exited with code {proc.returncode}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout} s")
-
-
-def stop(proc: subprocess.Popen[bytes], wait_s: float = 15) -> None:
-    """Terminate a server process, killing it if it does not exit in ``wait_s``."""
-    proc.terminate()
-    try:
-        proc.wait(wait_s)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-@contextmanager
-def running_app(
-    articles: Path, env: dict[str, str], port: int, log: Path
-) -> Iterator[subprocess.Popen[bytes]]:
-    """``python app.py ARTICLES`` as a user starts it, listening on ``port``; output to ``log``."""
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "app.py", str(articles)], cwd=ROOT, env=env, stdout=out, stderr=out
-        )
-    try:
-        wait_for_port(port, proc, timeout=180)
-        yield proc
-    finally:
-        stop(proc)
-
-
-def http_get(port: int, raw_path: str) -> tuple[int, dict[str, str], bytes]:
-    """GET a raw path, exactly as written (no client-side normalisation of ``..`` or ``%``)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request("GET", raw_path)
-        resp = conn.getresponse()
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="session")
@@ -114,18 +53,23 @@ def sample_assistant(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real ``chroma run`` server on loopback; yields its URL."""
-    port = free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
-    chroma = Path(sys.executable).with_name("chroma")
-    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
-    proc = subprocess.Popen(
-        [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    try:
-        wait_for_port(port, proc)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop(proc)
+    with start_chroma_server(tmp_path_factory.mktemp("chroma-server")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def gguf() -> Path:
+    """The SmolLM2-135M GGUF with llama-cpp-python to run it; skipped without, failed in CI."""
+    missing = llama_cpp_missing()
+    if missing:
+        unavailable(missing)
+    model = smollm2_model()
+    assert model is not None
+    return model
+
+
+@pytest.fixture(scope="session")
+def llm_server(gguf: Path) -> Iterator[str]:
+    """``python -m llama_cpp.server`` with SmolLM2 on a free loopback port; yields its /v1 URL."""
+    with llama_server(gguf) as url:
+        yield url

@@ -10,7 +10,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from pdfgen import make_pdf
+from testing.pdfgen import make_pdf
 
 GOOD = {
     "good-harbour.txt": (

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from chromadb.api.types import EmbeddingFunction
 from chromadb.utils import embedding_functions as chroma_efs
-from ingest_helpers import write_articles
 
 from assistant import Assistant
 from core.errors import StoreUnavailableError
+from testing.ingest_helpers import write_articles
 from vectorstore.client import make_client
 
 pytestmark = pytest.mark.slow

@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from ingest_helpers import snapshot, write_articles
 
 from assistant import Assistant
 from core.errors import StoreUnavailableError
 from core.settings import load_settings
+from testing.ingest_helpers import snapshot, write_articles
 
 pytestmark = pytest.mark.slow
 
@@ -64,7 +64,7 @@ def test_cli_uses_chroma_url_from_environment(chroma_server: str, tmp_path: Path
 
 
 def test_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
-    from conftest import free_port
+    from testing.servers import free_port
 
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(StoreUnavailableError, match="Cannot reach the Chroma server"):

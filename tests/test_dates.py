@@ -159,7 +159,7 @@ def test_text_with_front_matter_named_outlet(tmp_path: Path) -> None:
 
 
 def test_pdf_date_from_its_metadata(tmp_path: Path) -> None:
-    from tests.pdfgen import make_pdf
+    from testing.pdfgen import make_pdf
 
     pdf = tmp_path / "a.pdf"
     pdf.write_bytes(make_pdf(["A page about the flood in the town."], title="Flood"))

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 from hostile import build
-from ingest_helpers import snapshot
-from pdfgen import make_pdf
 
 from assistant import Assistant
 from core.settings import load_settings
 from ingest.loaders import LoadError
 from ingest.pipeline import Preparer
+from testing.ingest_helpers import snapshot
+from testing.pdfgen import make_pdf
 
 pytestmark = pytest.mark.slow
 

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ingest_helpers import article, snapshot, write_articles
 
 from assistant import Assistant
+from testing.ingest_helpers import article, snapshot, write_articles
 
 pytestmark = pytest.mark.slow
 

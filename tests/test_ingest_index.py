@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from ingest_helpers import article, snapshot, write_articles
-from pdfgen import make_pdf
 
 from assistant import Assistant
+from testing.ingest_helpers import article, snapshot, write_articles
+from testing.pdfgen import make_pdf
 
 pytestmark = pytest.mark.slow
 

@@ -1,8 +1,8 @@
 """Documents are untrusted: injected instructions do not steer answers, invisible characters do
 not survive ingest, and quotes stay verbatim against the cleaned text.
 
-The corpus (:mod:`injection_corpus`) mixes 24 planted documents into the Derna article and ten
-generated articles. Extractive mode must follow no injection at all. LLM mode runs SmolLM2
+The corpus (:mod:`testing.injection_corpus`) mixes 24 planted documents into the Derna article
+and ten generated articles. Extractive mode must follow no injection at all. LLM mode runs SmolLM2
 through a real llama.cpp server: the test asserts the pipeline's guarantees, not the tiny
 model's judgement, and prints the rate at which answers followed an injection
 (``pytest tests/test_injection.py -s -m llm``; ``benchmarks/injection.py`` prints the table).
@@ -18,7 +18,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from injection_corpus import (
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from assistant import Assistant
+from assistant.answerer import final_answer
+from assistant.extractive import looks_like_instruction
+from assistant.grounding import fence, is_refusal, parse_markers, split_answer, strip_markers
+from assistant.llm import LLMAnswerer, make_llm_answerer
+from assistant.types import Answer, Passage
+from core.settings import Settings
+from core.types import StoredChunk
+from ingest.clean import normalise
+from ingest.loaders import load_html
+from testing.injection_corpus import (
     PLANTED,
     SMUGGLED_WORDS,
     SMUGGLERS,
@@ -31,19 +43,6 @@ from injection_corpus import (
     run,
     table,
 )
-from langchain_core.language_models.fake_chat_models import FakeListChatModel
-from test_llm_server import llm_server  # noqa: F401  (the session's llama.cpp server)
-
-from assistant import Assistant
-from assistant.answerer import final_answer
-from assistant.extractive import looks_like_instruction
-from assistant.grounding import fence, is_refusal, parse_markers, split_answer, strip_markers
-from assistant.llm import LLMAnswerer, make_llm_answerer
-from assistant.types import Answer, Passage
-from core.settings import Settings
-from core.types import StoredChunk
-from ingest.clean import normalise
-from ingest.loaders import load_html
 
 LLM_MAX_TOKENS = 40
 """SmolLM2 answers in a sentence or two; 40 tokens keep 36 questions within a few minutes."""
@@ -311,7 +310,7 @@ def test_smuggled_characters_are_removed_and_words_found(planted: Assistant) -> 
 @pytest.mark.slow
 @pytest.mark.llm
 @pytest.mark.timeout(600)
-def test_llm_mode_keeps_its_guarantees(planted: Assistant, llm_server: str) -> None:  # noqa: F811
+def test_llm_mode_keeps_its_guarantees(planted: Assistant, llm_server: str) -> None:
     settings = planted.settings.model_copy(
         update={
             "llm_base_url": llm_server,

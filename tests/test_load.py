@@ -1,7 +1,7 @@
 """The web app under load: ``python app.py`` (real model, embedded Chroma) on a loopback port.
 
-Modest counts of :mod:`benchmarks.load` (``python benchmarks/load.py`` runs larger ones and
-writes the figures): one user's latency; eight users, half on ``/ask`` and half on the chat
+Modest counts of the phases in :mod:`testing.load` (``python benchmarks/load.py`` runs larger
+ones and writes the figures): one user's latency; eight users, half on ``/ask`` and half on the chat
 handler, each getting the answer to their own question while the app ingests 60 articles; a
 full queue refused at once with "Queue is full"; the app's resident memory flat across
 requests. Run with ``-s`` to see the figures.
@@ -9,17 +9,13 @@ requests. Run with ``-s`` to see the figures.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT
 
-sys.path.insert(0, str(ROOT))
-
-from benchmarks import load
+from testing import load
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 

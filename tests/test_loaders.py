@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pdfgen import make_pdf
 
 from ingest.loaders import LoadError, decode_text, load_file
+from testing.pdfgen import make_pdf
 
 TEXT = "Café “Derna” — Haftar’s siege, 2016. Naïve façade: €5."
 

@@ -15,12 +15,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
 from assistant import local_llm
 from assistant.local_llm import MODELS, PackagedModel
 from core.errors import AssistantError
 from core.settings import Settings
+from testing.paths import ROOT
 
 QUESTION = "Why does Haftar target the DMSC?"
 

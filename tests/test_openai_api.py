@@ -13,10 +13,11 @@ from pathlib import Path
 
 import openai
 import pytest
-from conftest import SAMPLE_DIR, free_port, running_app
 
 from assistant.openai_api import RequestError, model_ids, parse_request
 from core.settings import Settings
+from testing.paths import SAMPLE_DIR
+from testing.servers import free_port, running_app
 
 QUESTION = "Why does Haftar target the DMSC?"
 KEY = "reader:s3cret-pw"

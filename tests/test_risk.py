@@ -86,10 +86,9 @@ def test_fold_joins_spaced_letters_and_drops_accents_and_lookalikes() -> None:
 @pytest.mark.slow
 def test_threshold_is_in_the_measured_gap() -> None:
     """At most 1 % of news-dev's real articles reach the threshold; every tuning form does."""
-    from injection_corpus import PLANTED
-
     from ingest.clean import normalise
     from ingest.loaders import load_file
+    from testing.injection_corpus import PLANTED
 
     articles = sorted(NEWS_DEV.iterdir())
     assert len(articles) == 580

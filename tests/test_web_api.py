@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE_DIR, free_port, http_get, running_app
+
+from testing.paths import ROOT, SAMPLE_DIR
+from testing.servers import free_port, http_get, running_app
 
 pytestmark = pytest.mark.slow
 

@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SAMPLE_DIR, free_port
 from pydantic import SecretStr
+
+from testing.paths import SAMPLE_DIR
+from testing.servers import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -38,7 +38,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, SAMPLE_DIR, free_port, http_get, running_app
+
+from testing.paths import ROOT, SAMPLE_DIR
+from testing.servers import free_port, http_get, running_app
 
 pytestmark = pytest.mark.slow
 

@@ -22,12 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingest_helpers import article, write_articles
-from pdfgen import make_pdf
+from testing.ingest_helpers import article, write_articles
+from testing.paths import DERNA, DEV_SET
+from testing.pdfgen import make_pdf
 
-ROOT = Path(__file__).resolve().parent.parent
-DERNA = ROOT / "data" / "articles" / "derna-siege.txt"
-DEV_SET = ROOT / "data" / "eval" / "derna-dev.jsonl"
 NORMAL_ARTICLES = 10
 
 ZW = "\u200b"  # zero-width space
