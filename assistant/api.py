@@ -20,6 +20,7 @@ from assistant.answerer import Answerer, final_answer
 from assistant.extractive import ExtractiveAnswerer
 from assistant.followup import rewrite_followup
 from assistant.quarantine import excluded_sources, leading, left_out
+from assistant.requests import Request, recognise
 from assistant.retrieval import Retriever
 from assistant.types import Answer, History, Passage
 from core.errors import BadQuestionError, IndexMissingError, LLMUnavailableError
@@ -63,6 +64,7 @@ class Assistant:
             self.index, settings, embed_query=lambda q: self._extractive.vectors([q])[0].tolist()
         )
         self._llm: Answerer | None = None
+        self._topics: tuple[tuple[int, tuple[str, ...]], list[Any]] | None = None
 
     # -- ingest ------------------------------------------------------------------------------
     def ingest(
@@ -163,6 +165,13 @@ class Assistant:
         sources = self.sources_between(since, until, sources)
         mode = mode or self.settings.answer.mode
         answerer = self.answerer(mode)
+        request = recognise(question)
+        if request.is_summary:
+            for part in self._summary(request, question, history, mode, sources, as_of):
+                if isinstance(part, Answer):
+                    part.seconds = round(time.perf_counter() - began, 4)
+                yield part
+            return
         if mode == "llm":
             from assistant.llm import condense_question
 
@@ -180,6 +189,148 @@ class Assistant:
                 part.flagged_left_out = self._left_out(query, passages, excluded, k, sources)
                 part.seconds = round(time.perf_counter() - began, 4)
             yield part
+
+    # -- summaries, the latest, the collection ------------------------------------------------
+    def summarize(
+        self,
+        question: str,
+        history: History | None = None,
+        *,
+        mode: str | None = None,
+        sources: Sequence[str] | None = None,
+        since: DateLike = None,
+        until: DateLike = None,
+        as_of: str | None = None,
+    ) -> Answer:
+        """A summary, the latest or the collection's topics for ``question`` as a request of
+        that kind even when it is worded otherwise ("Derna" summarises the topic Derna)."""
+        question = check_question(question)
+        request = recognise(question)
+        if not request.is_summary:
+            request = Request("topic", question)
+        self._check_index()
+        sources = self.sources_between(since, until, sources)
+        return final_answer(
+            self._summary(
+                request,
+                question,
+                history,
+                mode or self.settings.answer.mode,
+                sources,
+                check_date(as_of),
+            )
+        )
+
+    def _summary(
+        self,
+        request: Request,
+        question: str,
+        history: History | None,
+        mode: str,
+        sources: Sequence[str] | None,
+        as_of: str | None,
+    ) -> Iterator[str | Answer]:
+        from assistant import summaries
+
+        excluded = self.excluded(sources)
+        query = question
+        passages: list[Passage] = []
+        if request.kind == "overview":
+            from assistant.topics import overview
+
+            topics = self.topics(sources)
+            docs = {t.central: d for t in topics if (d := self.document(t.central))}
+            answer = overview(topics, docs)
+        elif request.kind == "article":
+            doc = self._article(request, sources, excluded)
+            answer = summaries.summarize_article(doc, self._extractive.vectors, request.length)
+            query = request.topic or doc.title
+        else:
+            query = rewrite_followup(request.topic, history)
+            k = TOPIC_PASSAGES[request.length]
+            passages = self._retrieve(query, k, sources, excluded)
+            docs = {s: d for s in {p.chunk.source for p in passages} if (d := self.document(s))}
+            if as_of:  # "the latest" as of the day asked: later articles did not exist yet
+                passages = [p for p in passages if (p.chunk.published or "") <= as_of]
+            answer = summaries.summarize_topic(
+                request.topic,
+                passages,
+                docs,
+                summaries.extractive_scorer(self._extractive.score),
+                self._extractive.vectors,
+                self._extractive.threshold,
+                length=request.length,
+                latest=request.kind == "latest",
+            )
+            answer.flagged_left_out = self._left_out(query, passages, excluded, k, sources)
+        answer.question = question
+        answer.search_query = query
+        answer.mode = "extractive"
+        yield answer.text
+        yield answer
+
+    def topics(self, sources: Sequence[str] | None = None) -> list[Any]:
+        """The collection's topics (:class:`assistant.topics.Topic`), largest first; only of
+        ``sources`` when given; never of documents flagged as addressed to an assistant.
+        Kept until the index changes."""
+        from assistant.topics import find_topics
+
+        excluded = set(self.excluded(sources))
+        listing = [d for d in self.documents() if d.source not in excluded]
+        if sources:
+            wanted = set(sources)
+            listing = [d for d in listing if d.source in wanted]
+        key = (self.index.docs.generation(), tuple(sorted(d.source for d in listing)))
+        if self._topics is not None and self._topics[0] == key:
+            return self._topics[1]
+        names, vectors = self.index.document_vectors([d.source for d in listing])
+        by_source = {d.source: d for d in listing}
+        found = find_topics(names, vectors, by_source)
+        self._topics = (key, found)
+        return found
+
+    def _article(
+        self, request: Request, sources: Sequence[str] | None, excluded: Sequence[str]
+    ) -> StoredDocument:
+        """The one article a summary request means: the only one indexed or selected, else
+        the one the request's words pick out (its title and its best passages)."""
+        banned = set(excluded)
+        names = list(sources) if sources else [d.source for d in self.documents()]
+        names = [s for s in names if s not in banned]
+        chosen: str | None = names[0] if len(names) == 1 else None
+        if chosen is None and request.topic and names:
+            chosen = self._best_match(request.topic, sources, excluded)
+        if chosen is None:
+            if not names:
+                raise BadQuestionError(
+                    "No article can be summarised: the selected ones are all flagged as "
+                    "addressed to an assistant; release one first."
+                )
+            raise BadQuestionError(
+                f"{len(names)} articles are indexed; say which one to summarise (for example "
+                '"summarize the article about the storm") or choose it as the source.'
+            )
+        doc = self.document(chosen)
+        if doc is None:
+            raise BadQuestionError(f"{chosen} is not an indexed document.")
+        return doc
+
+    def _best_match(
+        self, words: str, sources: Sequence[str] | None, excluded: Sequence[str]
+    ) -> str | None:
+        """The source whose title and passages best match ``words``."""
+        from core.text import content_stems
+
+        wanted = content_stems(words)
+        passages = self._retrieve(words, 10, sources, excluded)
+        score: dict[str, float] = {}
+        for p in passages:
+            score[p.chunk.source] = score.get(p.chunk.source, 0.0) + p.score
+        for p in passages:  # a title naming every word wins outright
+            title = content_stems(p.chunk.title)
+            if wanted and wanted <= title:
+                score[p.chunk.source] += 1.0
+        return max(score, key=lambda s: score[s]) if score else None
 
     # -- quarantine --------------------------------------------------------------------------
     def flagged(self) -> list[StoredDocument]:
@@ -329,6 +480,9 @@ def _range_words(low: str | None, high: str | None) -> str:
 
 MAX_QUESTION_CHARS = 2000
 MAX_K = 50
+TOPIC_PASSAGES = {"short": 30, "default": 40, "long": 50}
+"""Passages retrieved for a topic summary: the articles it can draw on (a topic's articles
+each give one or two of them)."""
 
 
 def check_question(question: str) -> str:

@@ -57,6 +57,9 @@ class Answer:
     flagged_left_out: list[str] = field(default_factory=list)
     """Sources of quarantined documents (read as instructions to an assistant) that the
     question reached but that were not used as evidence."""
+    request: str = "fact"
+    """What was asked (:mod:`assistant.requests`): ``fact``, ``article`` (a summary of one
+    article), ``topic``, ``latest`` or ``overview``."""
 
     @property
     def notice(self) -> str:
@@ -77,4 +80,5 @@ class Answer:
             "unsupported": list(self.unsupported),
             "flagged_left_out": list(self.flagged_left_out),
             "notice": self.notice,
+            "request": self.request,
         }

@@ -191,6 +191,36 @@ class Index:
                 return
             offset += page
 
+    def document_vectors(
+        self, sources: Sequence[str] | None = None, page: int = 5000
+    ) -> tuple[list[str], Any]:
+        """(sources, unit vectors): each document's normalised mean of its stored chunk
+        vectors, from Chroma (nothing is embedded). Only ``sources`` when given."""
+        import numpy as np
+
+        wanted = set(sources) if sources is not None else None
+        sums: dict[str, Any] = {}
+        offset = 0
+        while True:
+            got = self.collection.get(
+                include=["embeddings", "metadatas"], limit=page, offset=offset
+            )
+            for vector, meta in zip(got["embeddings"], got["metadatas"], strict=True):
+                source = str(meta["source"])
+                if wanted is not None and source not in wanted:
+                    continue
+                v = np.asarray(vector, dtype=np.float32)
+                sums[source] = sums[source] + v if source in sums else v
+            if len(got["ids"]) < page:
+                break
+            offset += page
+        names = sorted(sums)
+        if not names:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        matrix = np.stack([sums[s] for s in names])
+        matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+        return names, matrix
+
     def dense_search(
         self,
         vector: Sequence[float],
