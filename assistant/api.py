@@ -23,10 +23,10 @@ from assistant.quarantine import excluded_sources, leading, left_out
 from assistant.requests import Request, recognise
 from assistant.retrieval import Retriever
 from assistant.types import Answer, History, Passage
+from core.dates import DateLike, user_date
 from core.errors import BadQuestionError, IndexMissingError, LLMUnavailableError
 from core.settings import Settings, load_settings
 from core.types import StoredDocument
-from core.dates import DateLike, user_date
 from ingest.pipeline import ProgressFn, ingest_paths
 from ingest.report import IngestReport
 from vectorstore.index import Index
@@ -217,7 +217,7 @@ class Assistant:
                 history,
                 mode or self.settings.answer.mode,
                 sources,
-                check_date(as_of),
+                user_date(as_of, "as_of"),
             )
         )
 

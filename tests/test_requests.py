@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import DEV_SET, ROOT
 
 from assistant.requests import Request, names_something, recognise
+from testing.paths import DEV_SET, ROOT
 
 CASES = [
     # one article
