@@ -63,8 +63,6 @@ class EvalCase:
     """When the question was asked, ISO ``YYYY-MM-DD``; answers take it as their ``as_of``."""
 
 
-
-
 def parse_case(line: str, where: str = "") -> EvalCase:
     """One JSON line -> :class:`EvalCase`; a wrong line raises :class:`EvalFileError`.
 

@@ -64,7 +64,6 @@ def date_number(iso: str | None) -> int | None:
     return int(iso[:10].replace("-", ""))
 
 
-
 def user_date(value: DateLike, name: str) -> str | None:
     """``value`` as ISO ``YYYY-MM-DD``; a date that cannot be read is the user's mistake.
 

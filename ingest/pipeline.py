@@ -29,11 +29,11 @@ from typing import IO, Any
 
 from langchain_core.documents import Document
 
+from core.dates import date_number
 from core.settings import Settings
 from core.text import count_tokens, token_starts
 from core.types import StoredDocument
 from ingest.chunking import ChunkLimits, chunk_spans
-from core.dates import date_number
 from ingest.loaders import Article, LoadError, kind_of, load_file
 from ingest.report import IngestReport, Progress
 from ingest.risk import assess

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from core.errors import BadQuestionError
 from core.dates import date_number, parse_date
+from core.errors import BadQuestionError
 from ingest.clean import find_published, outlet_from_url
 from ingest.loaders import _split_front_matter, load_file
 
