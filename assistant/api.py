@@ -266,6 +266,20 @@ class Assistant:
         answer.question = question
         answer.search_query = query
         answer.mode = "extractive"
+        if mode == "llm" and request.kind != "overview" and not answer.refused:
+            if request.kind == "article":
+                chunks = self.index.source_chunks(answer.citations[0].source)
+                held = [Passage(c, 1.0 / (1 + i)) for i, c in enumerate(chunks)]
+            else:
+                held = summaries.holding_passages(answer, passages)
+            for part in summaries.llm_summary(
+                self.answerer("llm"), request.kind, query, request.length, held, answer
+            ):
+                if isinstance(part, Answer):
+                    part.search_query = query
+                    part.flagged_left_out = answer.flagged_left_out
+                yield part
+            return
         yield answer.text
         yield answer
 

@@ -24,7 +24,7 @@ The length follows the request: :data:`SIZES` per ``short`` / ``default`` / ``lo
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -481,3 +481,98 @@ def _with_antecedent(quote: Quote) -> Quote:
         return quote
     before = [s for s, e in split_sentences(text[: quote.start])]
     return replace(quote, start=before[-1]) if before else quote
+
+
+# -- with a language model -------------------------------------------------------------------
+LLM_SENTENCES = {"short": 2, "default": 4, "long": 8}
+"""Sentences the summary prompt asks for, per requested length."""
+
+
+def llm_request_words(kind: str, topic: str) -> str:
+    """What the summary prompt asks the model to write.
+
+    >>> llm_request_words("latest", "Covid")
+    'the latest news about Covid, newest first'
+    """
+    if kind == "article":
+        return "a summary of the article"
+    if kind == "latest":
+        return f"the latest news about {topic}, newest first"
+    return f"a summary of what the articles report about {topic}, in the order it happened"
+
+
+def llm_summary(
+    llm: object,
+    kind: str,
+    topic: str,
+    length: Length,
+    passages: Sequence[Passage],
+    fallback: Answer,
+) -> Iterator[str | Answer]:
+    """The summary from the LLM answerer's model (:class:`assistant.llm.LLMAnswerer`), every
+    sentence held to the support check; the extractive ``fallback`` when none passes.
+
+    Yields the model's text so far, then the final :class:`Answer`.
+    """
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from assistant.grounding import format_passages, ground, looping
+    from assistant.llm import stream_text
+    from prompts import render
+
+    pack = getattr(llm, "pack", None)
+    packed = pack(passages) if callable(pack) else []
+    if not packed:
+        yield fallback
+        return
+    what = llm_request_words(kind, topic)
+    messages = [
+        SystemMessage(render("summary_system")),
+        HumanMessage(
+            render(
+                "summary_user",
+                passages=format_passages(packed),
+                what=what,
+                sentences=str(LLM_SENTENCES[length]),
+            )
+        ),
+    ]
+    text = ""
+    pieces = stream_text(llm.model, messages, llm.settings)  # type: ignore[attr-defined]
+    for piece in pieces:
+        text += piece
+        yield text
+        if any(c in piece for c in ".]\n") and looping(text):
+            pieces.close()
+            break
+    checked = ground(text, packed, embed=getattr(llm, "embed", None), question=topic)
+    if not checked.supported:
+        fallback.unsupported = [*checked.unsupported, *fallback.unsupported]
+        yield fallback
+        return
+    yield Answer(
+        checked.text,
+        False,
+        checked.citations,
+        question=fallback.question,
+        mode="llm",
+        passages=list(passages),
+        unsupported=checked.unsupported,
+        request=kind,
+    )
+
+
+def holding_passages(answer: Answer, passages: Sequence[Passage]) -> list[Passage]:
+    """The passages that hold the answer's quotes, in citation order, each once, scored so
+    that packing keeps that order."""
+    out: list[Passage] = []
+    seen: set[str] = set()
+    for c in answer.citations:
+        for p in passages:
+            chunk = p.chunk
+            if chunk.source == c.source and chunk.start <= c.start and c.end <= chunk.end:
+                if chunk.id not in seen:
+                    seen.add(chunk.id)
+                    out.append(replace(p, score=1.0 / (1 + len(out))))
+                break
+    return out

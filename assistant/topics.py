@@ -156,7 +156,8 @@ def overview(
         groups.append(Group(title, quotes))
     rest = len(topics) - len(shown)
     if len(topics) == 1:
-        lead = f"The {_articles(total)} form one topic, named by its most central article:"
+        verb = "forms" if total == 1 else "form"
+        lead = f"The {_articles(total)} {verb} one topic, named by its most central article:"
     else:
         largest = f"; the {len(shown)} largest" if rest > 0 else ""
         lead = (

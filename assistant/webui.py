@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.topics import Topic
 from assistant.types import Answer, Citation, History
 from core.errors import AssistantError
 from core.settings import Settings
@@ -510,8 +511,11 @@ def respond(
     turns: History | None,
     mode: str,
     k: float,
+    since: str | None = "",
+    until: str | None = "",
 ) -> Iterator[tuple[Any, ...]]:
-    """Ask, streaming the answer into the chat.
+    """Ask, streaming the answer into the chat; ``since``/``until`` (``YYYY-MM-DD``, blank for
+    none) keep to articles published in that range.
 
     Outputs: (question box, chat, chat state, turns state, sources panel, copy text). The chat
     shows escaped HTML; ``turns`` keeps the plain text the assistant reads as history.
@@ -527,7 +531,14 @@ def respond(
     yield "", [*chat, pending], chat, turns, PENDING_SOURCES, ""
     answer: Answer | None = None
     try:
-        parts = assistant.stream(question, turns[-HISTORY_TURNS:], mode=mode, k=_clamp_k(k))
+        parts = assistant.stream(
+            question,
+            turns[-HISTORY_TURNS:],
+            mode=mode,
+            k=_clamp_k(k),
+            since=(since or "").strip() or None,
+            until=(until or "").strip() or None,
+        )
         for part in parts:
             if isinstance(part, Answer):
                 answer = part
@@ -554,6 +565,30 @@ def respond(
     citations = answer.citations if answer is not None else []
     panel = sources_html(citations, assistant.document, answer_no)
     yield SKIP, done, done, turns, panel, copied
+
+
+def topic_choices(topics: Sequence[Topic]) -> list[tuple[str, str]]:
+    """The topics panel's choices: (label shown, question asked when it is clicked).
+
+    >>> topic_choices([Topic("Storm", 3, "/a.txt", first="2022-12-24", last="2022-12-27")])
+    [('Storm · 3 articles · 2022-12-24 to 2022-12-27', 'Tell me about Storm')]
+    """
+    return [(t.label, t.question) for t in topics]
+
+
+def topics_panel(assistant: Assistant) -> tuple[Any, ...]:
+    """The topics the indexed articles fall into, largest first. Outputs: (topics list)."""
+    try:
+        topics = assistant.topics() if assistant.documents() else []
+    except AssistantError:
+        topics = []
+    label = f"Topics ({len(topics)})" if topics else "Topics (none yet: add articles)"
+    return (update(choices=topic_choices(topics), value=None, label=label),)
+
+
+def ask_topic(choice: str | None) -> tuple[Any, ...]:
+    """A clicked topic becomes the question. Outputs: (question box)."""
+    return (choice or SKIP,)
 
 
 def new_chat() -> tuple[Any, ...]:
@@ -773,7 +808,24 @@ def build_app(
                             step=1,
                             label="Passages to retrieve",
                         )
+                    with gr.Row():
+                        since = gr.Textbox(
+                            label="Published from",
+                            placeholder="YYYY-MM-DD",
+                            max_lines=1,
+                            elem_id="since",
+                        )
+                        until = gr.Textbox(
+                            label="Published until",
+                            placeholder="YYYY-MM-DD",
+                            max_lines=1,
+                            elem_id="until",
+                        )
                 with gr.Column(scale=2):
+                    with gr.Accordion("What the articles cover", open=False, elem_id="topics-box"):
+                        topics = gr.Radio(
+                            [], label="Topics", elem_id="topics", info="Click one to ask about it."
+                        )
                     gr.Markdown("### Sources")
                     sources = gr.HTML(EMPTY_SOURCES, elem_id="sources", js_on_load=None)
                     copy_box = gr.Textbox("", visible="hidden", elem_id="copy-text")
@@ -818,15 +870,21 @@ def build_app(
         # Answers share one concurrency group with /ask (the queue's default limit); index
         # writes run one at a time. UI events stay out of the API docs: /ask is the API.
         chat_out = [question, chatbot, chat_state, turns_state, sources, copy_box]
+        chat_in = [question, chat_state, turns_state, mode, k, since, until]
         gr.on(
             [question.submit, send.click],
             _bind(respond, assistant),
-            [question, chat_state, turns_state, mode, k],
+            chat_in,
             chat_out,
             api_name="respond",
             concurrency_id="answers",
             **private,
         )
+        topics.input(ask_topic, [topics], [question], **private).then(
+            _bind(respond, assistant), chat_in, chat_out, concurrency_id="answers", **private
+        )
+        refresh_topics = _bind(topics_panel, assistant)
+        app.load(refresh_topics, None, [topics], api_name="topics_panel", **private)
         gr.on(
             [clear.click, chatbot.clear],  # the chat's own trash button forgets the turns too
             new_chat,
@@ -856,21 +914,21 @@ def build_app(
             [report, *docs_out, files],
             api_name="add_uploads",
             **index_writes,
-        )
+        ).then(refresh_topics, None, [topics], **private)
         scan.click(
             _bind(rescan, assistant, articles, progress=gr.Progress()),
             view,
             [report, *docs_out],
             api_name="rescan",
             **index_writes,
-        )
+        ).then(refresh_topics, None, [topics], **private)
         drop.click(
             _bind(remove_document, assistant),
             [choose, *view],
             [report, *docs_out],
             api_name="remove",
             **index_writes,
-        )
+        ).then(refresh_topics, None, [topics], **private)
 
         def ask(question: str, k: int | None = None, mode: str | None = None) -> dict[str, Any]:
             """Answer a question from the indexed articles.

@@ -269,7 +269,7 @@ def ask_call(client: Any, question: str, timeout: float = CALL_TIMEOUT_S) -> Cal
 def chat_call(app: App, question: str, timeout: float = CALL_TIMEOUT_S) -> Call:
     """The page's "Ask" event (the chat handler) in a new session, extractive mode, k=5."""
     return queue_call(
-        app.port, app.fn_index["respond"], [question, None, None, "extractive", 5], timeout
+        app.port, app.fn_index["respond"], [question, None, None, "extractive", 5, "", ""], timeout
     )
 
 

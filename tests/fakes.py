@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from assistant.topics import Topic
 from assistant.types import Answer, Citation
 from core.settings import load_settings
 from core.types import StoredDocument
@@ -42,6 +43,8 @@ class FakeAssistant:
         self.asked: list[tuple[str, list[dict[str, str]]]] = []
         self.ingested: list[list[Path]] = []
         self.removed: list[str] = []
+        self.options: list[dict[str, Any]] = []
+        """The keyword arguments of each ``stream`` call (mode, k, since, until)."""
 
     def documents(self) -> list[StoredDocument]:
         return list(self.docs)
@@ -49,13 +52,18 @@ class FakeAssistant:
     def document(self, source: str) -> StoredDocument | None:
         return next((d for d in self.docs if d.source == source), None)
 
-    def stream(self, question: str, history: Any = None, **_: Any) -> Iterator[str | Answer]:
+    def stream(self, question: str, history: Any = None, **kw: Any) -> Iterator[str | Answer]:
         self.asked.append((question, list(history or [])))
+        self.options.append(kw)
         if self.fail is not None:
             raise self.fail
         yield "Haftar calls"
         cited = citation(source=self.docs[0].source, title=self.docs[0].title, page=None)
         yield Answer(QUOTE + " [1]", False, [cited], question=question)
+
+    def topics(self) -> list[Topic]:
+        """One topic per document, named by its title."""
+        return [Topic(d.title, 1, d.source, [d.source]) for d in self.docs]
 
     def ingest(self, paths: Iterable[str | os.PathLike[str]], progress: Any = None) -> IngestReport:
         paths = [Path(p) for p in paths]

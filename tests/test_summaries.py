@@ -198,3 +198,39 @@ def test_article_summary_covers_the_seed_article(sample_assistant) -> None:  # t
     assert len(answer.citations) >= 6
     quotes = [c.quote for c in answer.citations]
     assert len(set(quotes)) == len(quotes)
+
+
+# -- LLM mode, with a scripted chat model over the real seed index --------------------------------
+def _scripted(reply: str):  # type: ignore[no-untyped-def]
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    return GenericFakeChatModel(messages=iter([AIMessage(content=reply)]))
+
+
+@pytest.mark.slow
+def test_llm_summary_keeps_supported_sentences_and_falls_back(sample_assistant) -> None:  # type: ignore[no-untyped-def]
+    from assistant.llm import LLMAnswerer
+    from core.settings import Settings
+
+    a = sample_assistant
+    reply = (
+        "Haftar continues his siege of the city of Derna [1]. "
+        "Air strikes injured two civilians and destroyed two houses [1]. "
+        "The mayor of Paris sent 300 tanks to Derna [1]."
+    )
+    a._llm = LLMAnswerer(Settings(), a._extractive, model=_scripted(reply))
+    try:
+        parts = list(a.stream("Summarize the article.", mode="llm"))
+        answer = parts[-1]
+        assert answer.mode == "llm" and answer.request == "article" and not answer.refused
+        assert "Paris" not in answer.text and any("Paris" in u for u in answer.unsupported)
+        assert len(answer.citations) >= 1
+        for c in answer.citations:
+            assert a.document(c.source).text[c.start : c.end] == c.quote
+        a._llm = LLMAnswerer(Settings(), a._extractive, model=_scripted("Paris is lovely [1]."))
+        fallback = a.ask("Summarize the article.", mode="llm")
+        assert fallback.mode == "extractive" and fallback.citations and not fallback.refused
+        assert fallback.unsupported == ["Paris is lovely."]
+    finally:
+        a._llm = None

@@ -487,7 +487,7 @@ def test_markup_in_questions_comes_back_as_json_strings_and_inert_chat_html(
         # /ask is JSON: the question comes back as the same string, never as markup.
         tally.add("markup in questions: /ask", result["search_query"] == question, question)
 
-        message = _event(server.port, "respond", [question, None, None, "extractive", 5])
+        message = _event(server.port, "respond", [question, None, None, "extractive", 5, "", ""])
         messages, panel = _chat_html(message)
         foreign = set().union(*(_foreign_markup(m) for m in messages), _foreign_markup(panel))
         shown = html.unescape(messages[0]) == question  # the question, shown as typed
@@ -524,7 +524,7 @@ def test_markup_in_documents_reaches_the_chat_and_sources_as_text(
 ) -> None:
     for question in hostile_documents:
         messages, panel = _chat_html(
-            _event(server.port, "respond", [question, None, None, "extractive", 5])
+            _event(server.port, "respond", [question, None, None, "extractive", 5, "", ""])
         )
         foreign = set().union(*(_foreign_markup(m) for m in messages), _foreign_markup(panel))
         cited = 'class="source"' in panel

@@ -452,7 +452,8 @@ def test_building_the_app_leaves_the_environment_alone(
     assert ours() == before
     names = {d.api_name for d in app.fns.values()}
     assert {"respond", "add_uploads", "rescan", "remove", "browse_documents", "ask"} <= names
-    assert not any(isinstance(b, __import__("gradio").Radio) for b in app.blocks.values())
+    radios = [b for b in app.blocks.values() if isinstance(b, __import__("gradio").Radio)]
+    assert [b.elem_id for b in radios] == ["topics"]  # no answer-mode choice without an LLM
 
 
 def test_gradio_keeps_its_files_in_the_upload_area(
@@ -464,3 +465,28 @@ def test_gradio_keeps_its_files_in_the_upload_area(
     webui.use_upload_area(uploads)
     assert Path(os.environ["GRADIO_TEMP_DIR"]).is_relative_to(uploads)
     assert Path(os.environ["GRADIO_EXAMPLES_CACHE"]).is_relative_to(uploads)
+
+
+# -- topics and the date range -------------------------------------------------------------------
+def test_topics_panel_lists_topics_that_ask_when_clicked(tmp_path: Path) -> None:
+    fake = FakeAssistant(tmp_path)
+    (panel,) = webui.topics_panel(fake)
+    assert panel["choices"] == [("A · 1 article · undated", "Tell me about A")]
+    assert panel["label"] == "Topics (1)"
+    assert webui.ask_topic("Tell me about A") == ("Tell me about A",)
+    assert webui.ask_topic(None) == (webui.SKIP,)
+
+
+def test_topics_panel_of_an_empty_index(tmp_path: Path) -> None:
+    fake = FakeAssistant(tmp_path)
+    fake.docs = []
+    (panel,) = webui.topics_panel(fake)
+    assert panel["choices"] == [] and "none yet" in panel["label"]
+
+
+def test_respond_passes_the_date_range(tmp_path: Path) -> None:
+    fake = FakeAssistant(tmp_path)
+    list(webui.respond(fake, "Why?", [], [], "extractive", 5, " 2023-01-01 ", ""))
+    assert fake.options[-1]["since"] == "2023-01-01" and fake.options[-1]["until"] is None
+    list(webui.respond(fake, "Why?", [], [], "extractive", 5))
+    assert fake.options[-1]["since"] is None

@@ -191,6 +191,15 @@ class Index:
                 return
             offset += page
 
+    def source_chunks(self, source: str) -> list[StoredChunk]:
+        """Every chunk of one document, in document order."""
+        got = self.collection.get(where={"source": source}, include=["documents", "metadatas"])
+        chunks = [
+            StoredChunk.from_chroma(i, d, m)
+            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        ]
+        return sorted(chunks, key=lambda c: c.start)
+
     def document_vectors(
         self, sources: Sequence[str] | None = None, page: int = 5000
     ) -> tuple[list[str], Any]:
