@@ -38,7 +38,7 @@ $(STAMP_LLM): $(STAMP)
 	rm -f $(VENV)/.installed-llm-* && touch $@
 
 $(STAMP_DEV): $(STAMP)
-	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install -q -e ".[dev,llamacpp]"
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install -q -e ".[dev,llamacpp,postgres]"
 	rm -f $(VENV)/.installed-dev-* && touch $@
 
 run: install
@@ -53,11 +53,12 @@ llm: install-llm
 test-model: install-dev
 	$(BIN)/python -m assistant llm install --model qwen-0.5b
 
-# Chromium for the browser tests (Debian's package; never a downloaded browser build).
+# Chromium for the browser tests (Debian's package; never a downloaded browser build) and
+# PostgreSQL for the scale-out tests, which start their own server with initdb and pg_ctl.
 system-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@command -v chromium >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium postgresql >/dev/null; }
 
 test: install-dev test-model system-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=15 tests

@@ -157,7 +157,8 @@ def _check_indexed(data_dir: Path | None) -> None:
     from core.settings import load_settings
 
     settings = load_settings(data_dir=data_dir)
-    if settings.chroma_url is None and not (settings.data_dir / "documents.sqlite").exists():
+    local = settings.chroma_url is None and settings.database_url is None
+    if local and not (settings.data_dir / "documents.sqlite").exists():
         raise IndexMissingError(
             f"Nothing is indexed in {settings.data_dir} yet. Add articles first with: "
             f"python -m ingest data/articles --data-dir {settings.data_dir}"

@@ -2,8 +2,9 @@
 
 They live in the lowest layer so that ``ingest``, ``vectorstore`` and ``assistant`` can all take
 them without one stage importing a later one. The environment supplies only locations,
-endpoints and secrets (``ASSISTANT_DATA_DIR``, ``ASSISTANT_CHROMA_URL``, ``ASSISTANT_LLM_*``,
-``ASSISTANT_AUTH``); everything else is a tuning knob with a measured default.
+endpoints and secrets (``ASSISTANT_DATA_DIR``, ``ASSISTANT_CHROMA_URL``,
+``ASSISTANT_DATABASE_URL``, ``ASSISTANT_LLM_*``, ``ASSISTANT_AUTH``); everything else is a
+tuning knob with a measured default.
 
 >>> load_settings(data_dir="/tmp/x").store_dir.name
 'chroma'
@@ -78,6 +79,10 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data/index")
     chroma_url: str | None = None
     """``http://host:port`` of a ``chroma run`` server; unset means embedded Chroma in data_dir."""
+    database_url: SecretStr | None = None
+    """SQLAlchemy URL of a PostgreSQL database (``postgresql+psycopg://user:pw@host/db``) for the
+    record manager, document texts and keyword index; unset means SQLite files in data_dir.
+    With ``chroma_url`` too, nothing shared stays in data_dir: replicas can share a collection."""
     collection: str = "articles"
     llm_base_url: str | None = None
     llm_model: str | None = None

@@ -1,7 +1,7 @@
 """Processes on loopback, started as a user starts them and always stopped.
 
-``python app.py``, ``chroma run`` and ``python -m llama_cpp.server``, each on a free port of
-127.0.0.1, with their output in a log or discarded. Every wait is bounded in time.
+``python app.py``, ``chroma run``, PostgreSQL and ``python -m llama_cpp.server``, each on a free
+port of 127.0.0.1, with their output in a log or discarded. Every wait is bounded in time.
 """
 
 from __future__ import annotations
@@ -9,9 +9,11 @@ from __future__ import annotations
 import http.client
 import importlib.util
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -122,6 +124,46 @@ def chroma_server(path: Path) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         stop(proc)
+
+
+def postgres_bindir() -> Path | None:
+    """Debian's newest PostgreSQL ``bin`` folder (``/usr/lib/postgresql/N/bin``), if installed."""
+    found = [p.parent for p in Path("/usr/lib/postgresql").glob("*/bin/initdb")]
+    found.sort(key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0)
+    return found[-1] if found else None
+
+
+@contextmanager
+def postgres_server(bindir: Path) -> Iterator[str]:
+    """A throwaway PostgreSQL (``initdb``, ``pg_ctl``) in a temporary folder on a free loopback
+    port, trusting local connections; yields the SQLAlchemy URL of its ``postgres`` database.
+
+    PostgreSQL refuses to run as root, so as root it runs as the ``postgres`` user that
+    Debian's package creates.
+    """
+    base = Path(tempfile.mkdtemp(prefix="assistant-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        as_user = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(base, "postgres", "postgres")
+    data, port = base / "data", free_port()
+
+    def pg(*args: str) -> None:
+        subprocess.run([*as_user, *args], check=True, capture_output=True, timeout=120)
+
+    try:
+        pg(str(bindir / "initdb"), "-D", str(data), "-U", "assistant", "--auth=trust",
+           "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")  # fmt: skip
+        # fsync off: a test database need not survive a power cut
+        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c fsync=off"
+        pg(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(base / "log"), "-w",
+           "-t", "60", "-o", options, "start")  # fmt: skip
+        try:
+            yield f"postgresql+psycopg://assistant@127.0.0.1:{port}/postgres"
+        finally:
+            pg(str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def smollm2_model() -> Path | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,14 @@ import pytest
 
 from testing.paths import ARTIFACTS, SAMPLE_DIR
 from testing.requirements import unavailable
-from testing.servers import QUIET_ENV, llama_cpp_missing, llama_server, smollm2_model
+from testing.servers import (
+    QUIET_ENV,
+    llama_cpp_missing,
+    llama_server,
+    postgres_bindir,
+    postgres_server,
+    smollm2_model,
+)
 from testing.servers import chroma_server as start_chroma_server
 
 for var, value in QUIET_ENV.items():
@@ -73,3 +81,31 @@ def llm_server(gguf: Path) -> Iterator[str]:
     """``python -m llama_cpp.server`` with SmolLM2 on a free loopback port; yields its /v1 URL."""
     with llama_server(gguf) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    """A real PostgreSQL for the session (Debian's ``postgresql``); yields its admin URL.
+    Skipped without the package, failed in CI."""
+    bindir = postgres_bindir()
+    if bindir is None:
+        unavailable("PostgreSQL is not installed (apt-get install postgresql)")
+    with postgres_server(bindir) as url:
+        yield url
+
+
+@pytest.fixture
+def database_url(postgres: str) -> Iterator[str]:
+    """A new, empty database on the session's PostgreSQL; yields its SQLAlchemy URL."""
+    import sqlalchemy as sa
+
+    name = f"t{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(postgres, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    try:
+        yield postgres.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()

@@ -1,8 +1,12 @@
 """The index: Chroma chunks, langchain's record manager, the document store and BM25, kept in step.
 
+The record manager and the document store are SQLite files in the data dir, or tables in
+PostgreSQL when ``database_url`` is set (see :mod:`vectorstore.postgres`).
+
 Writes go through langchain's indexing API (``index()`` with incremental cleanup keyed on the
 chunk's ``source``), so a changed document's stale chunks are removed and an unchanged chunk is
-never embedded twice. One writer at a time holds ``data_dir/.write.lock``.
+never embedded twice. One writer at a time holds ``data_dir/.write.lock`` (or, with a database,
+its advisory lock).
 """
 
 from __future__ import annotations
@@ -18,14 +22,16 @@ from contextlib import contextmanager
 from typing import Any
 
 from langchain_core.documents import Document
+from sqlalchemy.engine import Engine
 
 from core.errors import IndexBusyError, StoreUnavailableError
 from core.settings import Settings
 from core.types import StoredChunk, StoredDocument
 from vectorstore.bm25 import Bm25Index
 from vectorstore.client import make_client
-from vectorstore.docstore import DocStore
+from vectorstore.docstore import DocStore, DocumentStore
 from vectorstore.embeddings import SentenceEmbeddings
+from vectorstore.postgres import PostgresDocStore, advisory_lock, make_engine
 
 
 class Index:
@@ -63,12 +69,20 @@ class Index:
                 ) from exc
             refuse_stored_embedding_function(self.chroma._collection)
             where = settings.chroma_url or "embedded"
-            self.records = SQLRecordManager(
-                f"chroma/{where}/{settings.collection}",
-                db_url=f"sqlite:///{(self.data_dir / 'records.sqlite').resolve()}",
-            )
-            self.records.create_schema()
-            self.docs = DocStore(self.data_dir / "documents.sqlite")
+            namespace = f"chroma/{where}/{settings.collection}"
+            self._database: Engine | None = None
+            if settings.database_url is None:
+                self.records = SQLRecordManager(
+                    namespace, db_url=f"sqlite:///{(self.data_dir / 'records.sqlite').resolve()}"
+                )
+                self.records.create_schema()
+                self.docs: DocumentStore = DocStore(self.data_dir / "documents.sqlite")
+            else:
+                self._database = make_engine(settings.database_url.get_secret_value())
+                self.docs = PostgresDocStore(engine=self._database)
+                self.records = SQLRecordManager(namespace, engine=self._database)
+                with advisory_lock(self._database, "schema", 60, "the database schema"):
+                    self.records.create_schema()
         self._bm25: Bm25Index | None = None
         self._bm25_lock = threading.Lock()
         self._count: tuple[int, int] | None = None
@@ -88,7 +102,13 @@ class Index:
     # -- writing -----------------------------------------------------------------------------
     @contextmanager
     def write_lock(self, wait_s: float = 30.0) -> Iterator[None]:
-        """Hold the data dir's writer lock, waiting up to ``wait_s`` for another writer."""
+        """Hold the data dir's writer lock, waiting up to ``wait_s`` for another writer; with
+        ``database_url``, the database's advisory lock, which holds across machines."""
+        if self._database is not None:
+            what = f"the collection {self.settings.collection!r} in the shared database"
+            with advisory_lock(self._database, "write", wait_s, what):
+                yield
+            return
         path = self.data_dir / ".write.lock"
         with open(path, "a+") as handle:
             deadline = time.monotonic() + wait_s
@@ -295,6 +315,9 @@ class Index:
             "chunks": self.chunk_count(),
             "data_dir": str(self.data_dir),
             "store": self.settings.chroma_url or "embedded",
+            "database": "sqlite"
+            if self._database is None
+            else self._database.url.render_as_string(),
             "collection": self.settings.collection,
         }
 

@@ -1,0 +1,75 @@
+"""One contract for both document stores: SQLite in the data dir and PostgreSQL (a real server
+started by the tests). Pending then done, fingerprints, releases that survive an unchanged
+re-ingest, removal, and the generation every write moves."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from core.types import StoredDocument
+from vectorstore.docstore import DocStore, DocumentStore
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgres", id="postgres", marks=pytest.mark.slow),
+    ]
+)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DocumentStore]:
+    if request.param == "sqlite":
+        made: DocumentStore = DocStore(tmp_path / "documents.sqlite")
+    else:
+        from vectorstore.postgres import PostgresDocStore, make_engine
+
+        made = PostgresDocStore(make_engine(request.getfixturevalue("database_url")))
+    yield made
+    made.close()
+
+
+def doc(source: str, fingerprint: str = "f1", risk: tuple[str, ...] = ()) -> StoredDocument:
+    return StoredDocument(
+        source,
+        f"Title {source}",
+        f"Text of {source}.",
+        fingerprint,
+        "2024-05-01",
+        pages=[(1, 0, 5), (2, 5, 12)],
+        n_chunks=2,
+        url="https://example.org/a",
+        outlet="example.org",
+        risk=risk,
+    )
+
+
+def test_pending_then_done(store: DocumentStore) -> None:
+    g0 = store.generation()
+    store.mark_pending({"/a": "f1", "/b": "f2"})
+    assert store.states() == {"/a": ("pending", "f1"), "/b": ("pending", "f2")}
+    assert store.get("/a") is None and store.count() == 0 and store.listing() == []
+    store.mark_done([doc("/a"), doc("/b", "f2")])
+    assert store.states() == {"/a": ("done", "f1"), "/b": ("done", "f2")}
+    assert store.get("/a") == doc("/a") and store.count() == 2
+    assert [d.source for d in store.listing()] == ["/a", "/b"]
+    assert store.listing()[0].text == "" and store.listing()[0].pages == []
+    assert store.generation() == g0 + 2
+    store.remove("/a")
+    assert store.get("/a") is None and set(store.states()) == {"/b"}
+    assert store.generation() == g0 + 3
+    store.remove("/missing")  # harmless
+
+
+def test_release_survives_an_unchanged_reingest(store: DocumentStore) -> None:
+    store.mark_done([doc("/x", risk=("addressed to an assistant",)), doc("/y")])
+    assert store.quarantined() == ["/x"]
+    g = store.generation()
+    assert store.set_released("/x", True) and not store.set_released("/nope", True)
+    assert store.quarantined() == [] and store.get("/x").released  # type: ignore[union-attr]
+    assert store.generation() == g  # a release does not rebuild keyword search
+    store.mark_done([doc("/x", "f2", risk=("addressed to an assistant",))])
+    assert store.quarantined() == []
+    store.mark_done([doc("/x", "f3", risk=("a new reason",))])
+    assert store.quarantined() == ["/x"]
