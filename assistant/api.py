@@ -261,6 +261,7 @@ class Assistant:
                 self._extractive.threshold,
                 length=request.length,
                 latest=request.kind == "latest",
+                leads=lambda names: [Passage(c, 0.0) for c in self.index.first_chunks(names)],
             )
             answer.flagged_left_out = self._left_out(query, passages, excluded, k, sources)
         answer.question = question
@@ -338,12 +339,12 @@ class Assistant:
         wanted = content_stems(words)
         passages = self._retrieve(words, 10, sources, excluded)
         score: dict[str, float] = {}
-        for p in passages:
-            score[p.chunk.source] = score.get(p.chunk.source, 0.0) + p.score
+        for p in passages:  # the best passage, so a long article does not win by its length
+            score[p.chunk.source] = max(score.get(p.chunk.source, 0.0), p.score)
         for p in passages:  # a title naming every word wins outright
             title = content_stems(p.chunk.title)
-            if wanted and wanted <= title:
-                score[p.chunk.source] += 1.0
+            if wanted:
+                score[p.chunk.source] += len(wanted & title) / len(wanted) / 10
         return max(score, key=lambda s: score[s]) if score else None
 
     # -- quarantine --------------------------------------------------------------------------

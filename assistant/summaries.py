@@ -33,7 +33,7 @@ from assistant.answerer import cite
 from assistant.extractive import needs_previous
 from assistant.requests import Length
 from assistant.types import Answer, Citation, Passage
-from core.text import split_sentences, words
+from core.text import QUESTION_WORDS, STOP_WORDS, content_stems, split_sentences, stem, words
 from core.types import StoredChunk, StoredDocument
 
 Vectors = Callable[[Sequence[str]], np.ndarray]
@@ -84,7 +84,9 @@ the article's best, so the rest of a long article's off-topic paragraphs stay ou
 _BOILERPLATE = re.compile(
     r"^(?:advertisement|related|read more|read next|more:|sign up|subscribe|follow (?:us|every)|"
     r"click|watch|listen|share this|copyright|©|photo:|image:|getty|editor'?s note|"
-    r"this story (?:has been|was) updated|(?:the )?associated press contributed)",
+    r"this story (?:has been|was) updated|(?:the )?associated press contributed|"
+    r"a version of this story (?:first )?appeared|from usa today network|"
+    r"here'?s (?:our|the) latest coverage|sign up for)",
     re.IGNORECASE,
 )
 
@@ -402,29 +404,44 @@ def summarize_topic(
     length: Length = "default",
     latest: bool = False,
     question: str = "",
+    leads: Callable[[Sequence[str]], list[Passage]] | None = None,
 ) -> Answer:
     """A summary of what the passages' articles say about ``topic``, grouped by article.
 
     ``docs`` maps each passage's source to its document (for the date, outlet and the
-    same-story check); ``threshold`` is the score an article's best sentence must reach.
+    same-story check); ``threshold`` is the score an article's best sentence must reach;
+    ``leads(sources)`` gives those articles' first passages.
     """
     kind = "latest" if latest else "topic"
     size = SIZES[length]
-    scored = scorer(topic, passages)
+    order = source_order(passages, docs, latest)
+    # Articles are scored a few at a time, in retrieval (or date) order, until enough distinct
+    # stories take part: the cost follows the summary's length, not the passages retrieved.
     by_source: dict[str, list[Candidate]] = {}
-    for quote, score in scored:
-        if not quotable(
-            quote.passage.chunk.text[quote.start : quote.end], quote.passage.chunk.title
-        ):
-            continue
-        by_source.setdefault(quote.source, []).append(Candidate(quote, score))
-    relevant = {s: c for s, c in by_source.items() if max(x.score for x in c) >= threshold}
+    relevant: dict[str, list[Candidate]] = {}
+    kept: list[str] = []
+    done = 0
+    must = name_stems(topic)
+    while done < len(order) and len(kept) < size.topic_articles:
+        batch = order[done : done + size.topic_articles + 2]
+        done += len(batch)
+        # an article that never names what the topic names ("Buffalo") is not about it
+        batch = [s for s in batch if must <= content_stems(_text(docs, s))]
+        chosen = best_passages(passages, batch)
+        if leads is not None:  # an article's opening tells its story; add it when not retrieved
+            have = {p.chunk.id for p in chosen}
+            chosen += [p for p in leads(batch) if p.chunk.id not in have]
+        for quote, score in scorer(topic, chosen):
+            if quotable(
+                quote.passage.chunk.text[quote.start : quote.end], quote.passage.chunk.title
+            ):
+                by_source.setdefault(quote.source, []).append(Candidate(quote, score))
+        relevant = {s: c for s, c in by_source.items() if max(x.score for x in c) >= threshold}
+        ranked = article_order(relevant, docs, latest)
+        kept, _copies = collapse_same_stories(ranked, {s: _text(docs, s) for s in ranked})
     if not relevant:
         text = f'The articles don\'t say: nothing in the indexed articles is about "{topic}".'
         return Answer(text, True, [], question=question, passages=list(passages), request=kind)
-    ranked = article_order(relevant, docs, latest)
-    texts = {s: docs[s].text if s in docs else "" for s in ranked}
-    kept, _copies = collapse_same_stories(ranked, texts)
     chosen_sources = kept[: size.topic_articles]
 
     groups: list[tuple[str, Group]] = []
@@ -443,7 +460,7 @@ def summarize_topic(
             continue
         picked_vectors += [v[i] for i in picks]
         first = cands[0].quote.passage.chunk
-        quotes = [_with_antecedent(cands[i].quote) for i in picks]
+        quotes = merge_overlaps([_with_antecedent(cands[i].quote) for i in picks])
         group = Group(heading(doc, first.title, first.published), quotes)
         groups.append((source, group))
     if not latest:  # a topic reads as a story in date order; undated articles last
@@ -460,6 +477,76 @@ def summarize_topic(
         passages=list(passages),
         request=kind,
     )
+
+
+PASSAGES_PER_ARTICLE = 2
+"""An article's best retrieved passages that are scored sentence by sentence (the sentence
+embeddings are most of a topic summary's time)."""
+
+
+def best_passages(
+    passages: Sequence[Passage], sources: Sequence[str], per_article: int = PASSAGES_PER_ARTICLE
+) -> list[Passage]:
+    """The first ``per_article`` passages (best first) of each of ``sources``."""
+    wanted = set(sources)
+    taken: dict[str, int] = {}
+    out = []
+    for p in passages:
+        source = p.chunk.source
+        if source in wanted and taken.get(source, 0) < per_article:
+            taken[source] = taken.get(source, 0) + 1
+            out.append(p)
+    return out
+
+
+def name_stems(topic: str) -> frozenset[str]:
+    """Stems of the names in ``topic`` (capitalised words that are not stop words).
+
+    >>> sorted(name_stems("the Buffalo snow storm")), sorted(name_stems("What Damar Hamlin did"))
+    (['buffalo'], ['damar', 'hamlin'])
+    """
+    return frozenset(
+        stem(w).lower()
+        for w in words(topic)
+        if w[0].isupper() and w.lower() not in STOP_WORDS | QUESTION_WORDS
+    )
+
+
+def source_order(
+    passages: Sequence[Passage], docs: dict[str, StoredDocument], latest: bool
+) -> list[str]:
+    """The passages' sources in retrieval order, or for "latest" newest first (undated last,
+    ties in retrieval order)."""
+    order = list(dict.fromkeys(p.chunk.source for p in passages))
+    if latest:
+        order.sort(key=lambda s: _negated_date(docs[s].published if s in docs else None))
+    return order
+
+
+def _negated_date(iso: str | None) -> tuple[int, str]:
+    """Sorts newest first, undated last: ``(0, "7976-98-94")`` for 2023-01-05."""
+    if not iso:
+        return (1, "")
+    return (0, iso.translate(str.maketrans("0123456789", "9876543210")))
+
+
+def _text(docs: dict[str, StoredDocument], source: str) -> str:
+    doc = docs.get(source)
+    return doc.text if doc is not None else ""
+
+
+def merge_overlaps(quotes: Sequence[Quote]) -> list[Quote]:
+    """Quotes of one article in text order, overlapping ones (a sentence quoted alone and
+    again with its antecedent) joined into one when one passage holds both, else the later
+    dropped."""
+    out: list[Quote] = []
+    for q in sorted(quotes, key=lambda q: q.doc_start):
+        last = out[-1] if out else None
+        if last is None or q.doc_start >= last.doc_start + (last.end - last.start):
+            out.append(q)
+        elif q.passage.chunk.id == last.passage.chunk.id:
+            out[-1] = replace(last, end=max(last.end, q.end))
+    return out
 
 
 def lead_prior_at(positions: np.ndarray) -> np.ndarray:

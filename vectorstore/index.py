@@ -220,6 +220,17 @@ class Index:
         ]
         return sorted(chunks, key=lambda c: c.start)
 
+    def first_chunks(self, sources: Sequence[str]) -> list[StoredChunk]:
+        """The first chunk of each of ``sources`` (where the article's story starts)."""
+        if not sources:
+            return []
+        where = {"$and": [{"source": {"$in": list(sources)}}, {"chunk": 0}]}
+        got = self.collection.get(where=where, include=["documents", "metadatas"])
+        return [
+            StoredChunk.from_chroma(i, d, m)
+            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        ]
+
     def document_vectors(
         self, sources: Sequence[str] | None = None, page: int = 5000
     ) -> tuple[list[str], Any]:
