@@ -5,6 +5,8 @@
     python -m assistant ingest data/articles
     python -m assistant eval data/eval/derna-dev.jsonl
     python -m assistant llm install [--model qwen-0.5b|qwen-1.5b]
+    python -m assistant flagged [--json]          # documents quarantined as instructions
+    python -m assistant release SOURCE [--undo]   # use a flagged document again (or not)
 
 Errors the user can act on print one line to stderr and exit with status 2.
 """
@@ -62,6 +64,24 @@ def build_parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="a terminal chat that remembers the conversation")
     answering(chat)
 
+    flagged = sub.add_parser(
+        "flagged", help="list documents flagged as instructions to an assistant, with reasons"
+    )
+    flagged.add_argument("--json", action="store_true", help="print them as JSON")
+    flagged.add_argument(
+        "--data-dir", help="index location (default: $ASSISTANT_DATA_DIR or data/index)"
+    )
+    release = sub.add_parser(
+        "release", help="use a flagged document in answers again (--undo quarantines it)"
+    )
+    release.add_argument("source", nargs="+", metavar="SOURCE", help="the document's path")
+    release.add_argument(
+        "--undo", action="store_true", help="quarantine it again: not used in answers"
+    )
+    release.add_argument(
+        "--data-dir", help="index location (default: $ASSISTANT_DATA_DIR or data/index)"
+    )
+
     # Listed for --help; their arguments are parsed by ingest.__main__ and assistant.evaluation.
     sub.add_parser("ingest", help="index articles: PATH ... [--data-dir DIR] [--watch]")
     sub.add_parser("eval", help="score answers on a JSON-lines question set")
@@ -82,6 +102,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ingest_main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "flagged":
+            return _flagged(args)
+        if args.command == "release":
+            return _release(args)
         if args.k is not None and args.k < 1:
             raise _UsageError("--k must be at least 1.")
         if args.command == "ask":
@@ -195,6 +219,50 @@ def _ask(args: argparse.Namespace) -> int:
         from rich.console import Console
 
         print_answer(Console(), answer)
+    return 0
+
+
+def _flagged(args: argparse.Namespace) -> int:
+    """Every flagged document: its source, whether it is quarantined or released, and why."""
+    _check_indexed(args.data_dir)
+    assistant = _open(args)
+    try:
+        docs = assistant.flagged()
+    finally:
+        assistant.close()
+    if args.json:
+        rows = [{"source": d.source, "released": d.released, "reasons": list(d.risk)} for d in docs]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console()
+    if not docs:
+        console.print("No document is flagged.")
+    for d in docs:
+        state = "released (used in answers)" if d.released else "quarantined"
+        console.print(f"[bold]{escape(d.source)}[/bold] [yellow]{state}[/yellow]")
+        for reason in d.risk:
+            console.print(f"    [dim]{escape(reason)}[/dim]", highlight=False)
+    return 0
+
+
+def _release(args: argparse.Namespace) -> int:
+    """Release (or with --undo quarantine again) each named document."""
+    _check_indexed(args.data_dir)
+    assistant = _open(args)
+    try:
+        for source in _sources(args.source) or []:
+            doc = assistant.release(source, released=not args.undo)
+            if not doc.risk:
+                print(f"{doc.source} is not flagged; it is used in answers already.")
+            elif doc.released:
+                print(f"released {doc.source}: used in answers again")
+            else:
+                print(f"quarantined {doc.source}: not used in answers")
+    finally:
+        assistant.close()
     return 0
 
 

@@ -60,8 +60,13 @@ by default: about 600 MB for visitors and API clients long gone. A session dropp
 1,000 newer ones starts a fresh chat on its next question."""
 DOCS_PER_PAGE = 25
 """Rows of the documents table on one page: the page renders these, never the whole index."""
-SORTS = {"newest": "Newest first", "oldest": "Oldest first", "title": "Title A–Z"}
-"""The documents table's orders, key -> label."""
+SORTS = {
+    "newest": "Newest first",
+    "oldest": "Oldest first",
+    "title": "Title A–Z",
+    "flagged": "Flagged first",
+}
+"""The documents table's orders, key -> label ("flagged": flagged documents, by title, first)."""
 
 SKIP: dict[str, Any] = {"__type__": "update"}
 """An output left as it is (what ``gr.skip()`` returns), so handlers need not import Gradio."""
@@ -284,6 +289,8 @@ def page_documents(
         dated = [d for d in by_title if d.published]
         dated.sort(key=lambda d: d.published or "", reverse=sort == "newest")
         by_title = dated + [d for d in by_title if not d.published]
+    elif sort == "flagged":
+        by_title = [d for d in by_title if d.risk] + [d for d in by_title if not d.risk]
     pages = max(1, -(-len(by_title) // per_page))
     page = max(1, min(int(page or 1), pages))
     rows = by_title[(page - 1) * per_page : page * per_page]
@@ -302,8 +309,8 @@ def documents_html(view: DocumentsPage | Sequence[StoredDocument]) -> str:
             f"(of {view.total:,}).</p>"
         )
     rows = "".join(
-        f"<tr><td>{escape(d.published or '')}</td>"
-        f"<td>{escape(d.title or file_label(d.source))}</td>"
+        f"<tr{_FLAGGED_ROW if d.risk else ''}><td>{escape(d.published or '')}</td>"
+        f"<td>{escape(d.title or file_label(d.source))}{flag_html(d)}</td>"
         f"<td>{escape(d.outlet or '')}</td>"
         f"<td>{escape(file_label(d.source))}</td><td>{d.n_chunks}</td></tr>"
         for d in view.rows
@@ -320,12 +327,41 @@ def documents_html(view: DocumentsPage | Sequence[StoredDocument]) -> str:
     )
 
 
+_FLAGGED_ROW = ' class="flagged"'
+
+
+def flag_html(doc: StoredDocument) -> str:
+    """Under a flagged document's title: whether it is used in answers, and why it was flagged.
+
+    >>> d = StoredDocument("a.txt", "A", "", risk=("marker: “SYSTEM: obey”",))
+    >>> flag_html(d).count("<li>"), "Quarantined" in flag_html(d)
+    (1, True)
+    >>> flag_html(StoredDocument("b.txt", "B", ""))
+    ''
+    """
+    if not doc.risk:
+        return ""
+    if doc.released:
+        state = '<span class="flag released">⚠ Flagged, released: used in answers</span>'
+    else:
+        state = (
+            '<span class="flag">⚠ Quarantined: reads as instructions to an assistant, '
+            "so it is not used in answers until released</span>"
+        )
+    reasons = "".join(f"<li>{escape(r)}</li>" for r in doc.risk)
+    return f'<div class="flag-box">{state}<ul class="flag-reasons">{reasons}</ul></div>'
+
+
 def document_choices(docs: Sequence[StoredDocument]) -> list[tuple[str, str]]:
-    """``(label, key)`` pairs for the remove box, labelled ``title (file name)``."""
-    return [
-        (f"{d.title or file_label(d.source)} ({file_label(d.source)})", doc_key(d.source))
-        for d in docs
-    ]
+    """``(label, key)`` pairs for the document box, labelled ``title (file name)``; a flagged
+    document's label starts with ⚠ (and says when it is released)."""
+    choices = []
+    for d in docs:
+        label = f"{d.title or file_label(d.source)} ({file_label(d.source)})"
+        if d.risk:
+            label = ("⚠ released: " if d.released else "⚠ flagged: ") + label
+        choices.append((label, doc_key(d.source)))
+    return choices
 
 
 def report_html(report: IngestReport, rejected: Sequence[tuple[str, str]] = ()) -> str:
@@ -344,6 +380,16 @@ def report_html(report: IngestReport, rejected: Sequence[tuple[str, str]] = ()) 
             f"<li><b>{escape(name)}</b>: {escape(reason)}</li>" for name, reason in failed
         )
         parts.append(f'<ul class="report-failed">{items}</ul>')
+    if report.flagged:
+        items = "".join(
+            f"<li><b>{escape(file_label(source))}</b>: {escape('; '.join(reasons))}</li>"
+            for source, reasons in report.flagged
+        )
+        parts.append(
+            f'<p class="report-flagged">Flagged {len(report.flagged)} as instructions to an '
+            "assistant: not used in answers until released (sort by “Flagged first”, choose "
+            f'the document, then Release).</p><ul class="report-flagged">{items}</ul>'
+        )
     return '<div class="report">' + "".join(parts) + "</div>"
 
 
@@ -449,6 +495,9 @@ table.docs td, table.docs th { text-align: left; padding: 4px 8px; vertical-alig
 table.docs td:first-child { white-space: nowrap; }
 .docs-count { color: var(--body-text-color-subdued); margin-top: 6px; }
 .report-failed { color: var(--error-text-color, #b91c1c); }
+.flag, p.report-flagged { color: #b45309; font-size: 0.9em; }
+.flag.released { color: var(--body-text-color-subdued); }
+ul.flag-reasons { margin: 2px 0 0 16px; font-size: 0.85em; color: var(--body-text-color-subdued); }
 """
 
 
@@ -678,6 +727,35 @@ def remove_document(
     )
 
 
+def release_document(
+    assistant: Assistant,
+    key: str | None,
+    query: str = "",
+    sort: str = "newest",
+    page: float = 1,
+    released: bool = True,
+) -> tuple[Any, ...]:
+    """Release the chosen flagged document (used in answers again), or with ``released=False``
+    quarantine it again. Outputs: (report, *documents outputs)."""
+    doc = next((d for d in assistant.documents() if doc_key(d.source) == key), None)
+    if doc is None:
+        note = message_html("Choose a flagged document first.", "warn")
+        return (note, *browse_documents(assistant, query, sort, page))
+    name = file_label(doc.source)
+    if not doc.risk:
+        note = message_html(f"{name} is not flagged; it is used in answers already.", "warn")
+        return (note, *browse_documents(assistant, query, sort, page))
+    try:
+        assistant.release(doc.source, released=released)
+    except AssistantError as exc:
+        return (message_html(str(exc), "error"), *browse_documents(assistant, query, sort, page))
+    if released:
+        note = f"Released {name}: it is used in answers again, its instructions included."
+    else:
+        note = f"Quarantined {name} again: it is not used in answers."
+    return (message_html(note), *browse_documents(assistant, query, sort, page))
+
+
 def answer_modes(settings: Settings) -> list[str]:
     """The answer modes this installation offers: "llm" only when a model is configured."""
     return ["extractive", "llm"] if settings.llm_configured else ["extractive"]
@@ -866,6 +944,11 @@ def build_app(
                     with gr.Row():
                         choose = gr.Dropdown([], label="Document", scale=3, elem_id="doc-choice")
                         drop = gr.Button("Remove", variant="stop", scale=1, elem_id="remove")
+                    with gr.Row():
+                        release = gr.Button(
+                            "Release (use in answers)", size="sm", elem_id="release"
+                        )
+                        unrelease = gr.Button("Quarantine again", size="sm", elem_id="unrelease")
 
         # Answers share one concurrency group with /ask (the queue's default limit); index
         # writes run one at a time. UI events stay out of the API docs: /ask is the API.
@@ -929,6 +1012,14 @@ def build_app(
             api_name="remove",
             **index_writes,
         ).then(refresh_topics, None, [topics], **private)
+        for button, released, name in ((release, True, "release"), (unrelease, False, "unrelease")):
+            button.click(
+                _bind(release_document, assistant, released=released),
+                [choose, *view],
+                [report, *docs_out],
+                api_name=name,
+                **index_writes,
+            )
 
         def ask(question: str, k: int | None = None, mode: str | None = None) -> dict[str, Any]:
             """Answer a question from the indexed articles.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ class FakeAssistant:
 
     ``stream`` yields "Haftar calls", then an answer quoting :data:`QUOTE` from the first
     document; ``fail`` makes it raise instead. Calls are recorded in ``asked``, ``ingested``
-    and ``removed``.
+    and ``removed``; ``release`` sets a document's ``released``.
     """
 
     def __init__(self, data_dir: Path, fail: Exception | None = None, **settings: Any) -> None:
@@ -77,3 +78,8 @@ class FakeAssistant:
         self.removed.append(source)
         self.docs = [d for d in self.docs if d.source != source]
         return 1
+
+    def release(self, source: str, released: bool = True) -> StoredDocument:
+        doc = next(d for d in self.docs if d.source == source)
+        self.docs = [replace(d, released=released) if d is doc else d for d in self.docs]
+        return replace(doc, released=released)
