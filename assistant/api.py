@@ -76,9 +76,7 @@ class Assistant:
     def remove(self, source: str) -> int:
         """Delete one document and its chunks; returns the number of chunks removed."""
         with self.index.write_lock():
-            removed = self.index.delete_source(source)
-            self.index.refresh_bm25()
-        return removed
+            return self.index.delete_source(source)
 
     def stats(self) -> dict[str, Any]:
         """``{"documents": n, "chunks": n, ...}``; equal for equal index contents."""
@@ -386,7 +384,7 @@ class Assistant:
         k = k or self.settings.retrieval.top_k
         vector = self.retriever.embed_query(query)  # cached: the retriever just embedded it
         dense = self.index.dense_search(vector, k, sources=list(excluded))
-        keyword = self.index.bm25().search(query, leading(k))
+        keyword = self.index.keywords.search(query, leading(k))
         ids = [id_ for id_, _ in keyword]
         flagged_ids = set(excluded)
         keyword_sources = [c.source for c in self.index.get_chunks(ids) if c.source in flagged_ids]

@@ -2,8 +2,8 @@
 
 The fusion and the near-duplicate collapse are pure functions over ids and passages; only
 :class:`Retriever` touches the index. Per query it does one embedding, one Chroma query, one
-BM25 search and at most one Chroma ``get`` for the BM25-only hits, so its cost does not grow
-with the number of chunks in Python.
+keyword (BM25) search and at most one Chroma ``get`` for the keyword-only hits, so its cost
+does not grow with the number of chunks in Python.
 
 >>> rrf_fuse([["a", "b"], ["b", "c"]], k=60)[0][0]
 'b'
@@ -168,9 +168,9 @@ class Retriever:
                 return []
         vector = self.embed_query(query)
         dense = self.index.dense_search(vector, n, sources=sources, exclude=exclude)
-        allowed = self._ids_of(sources) if sources else None
-        excluded = self._ids_of(exclude) if exclude and not sources else None
-        keyword_hits = self.index.bm25().search(query, n, allowed=allowed, exclude=excluded)
+        keyword_hits = self.index.keywords.search(
+            query, n, allowed_sources=sources, excluded_sources=exclude
+        )
         known = {chunk.id: chunk for chunk, _ in dense}
         missing = [id_ for id_, _ in keyword_hits if id_ not in known]
         known.update((c.id, c) for c in self.index.get_chunks(missing))
@@ -178,8 +178,3 @@ class Retriever:
         return fuse(
             dense, keyword, rrf_k=opts.rrf_k, near_duplicate=opts.near_duplicate, top_k=top_k
         )
-
-    def _ids_of(self, sources: Sequence[str]) -> set[str]:
-        where = {"source": sources[0]} if len(sources) == 1 else {"source": {"$in": sources}}
-        got = self.index.collection.get(where=where, include=[])
-        return set(got["ids"])

@@ -525,7 +525,6 @@ def launch_options(settings: Settings) -> dict[str, Any]:
             str(settings.store_dir.resolve()),
             str(data / "documents.sqlite"),
             str(data / "records.sqlite"),
-            str(data / "bm25"),
         ],
         "show_error": False,
         "css": CSS,

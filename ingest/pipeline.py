@@ -8,8 +8,9 @@ The steps for each run, under the data dir's writer lock:
 3. load, clean and chunk the rest, time-bounded for HTML and PDF;
 4. write whole documents' chunks in batches through langchain's ``index()``; each document is
    marked pending before and done after, so a crash is repaired by the next run;
-5. delete what is stored for files that disappeared under the given paths;
-6. rebuild the keyword index when anything changed.
+   the keyword entries of a batch are written in the same transaction as its ``done`` rows;
+5. delete what is stored for files that disappeared under the given paths (rows and keyword
+   entries in one transaction).
 """
 
 from __future__ import annotations
@@ -343,7 +344,7 @@ def _run(
             )
             for a, fp, chunks in batch
         ]
-        index.docs.mark_done(docs)
+        index.docs.mark_done(docs, index.keyword_chunks([d.source for d in docs]))
         report.flagged += [(d.source, d.risk) for d in docs if d.risk]
         for article, _, _ in batch:
             if states.get(article.source, ("", ""))[0] == "done":
@@ -378,5 +379,3 @@ def _run(
         if source not in seen and _in_scope(source, roots) and source not in failed_paths:
             report.chunks_deleted += index.delete_source(source)
             report.deleted += 1
-    if report.changed or index.bm25().generation != index.docs.generation():
-        index.refresh_bm25()

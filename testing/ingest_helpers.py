@@ -50,6 +50,7 @@ def snapshot(index: Any) -> dict[str, Any]:
         "chunks": chunks,
         "n_ids": len(ids),
         "records_match_store": recorded == ids,
+        "keywords_match_store": index.docs.keywords.chunk_ids() == sorted(ids),
         "all_done": all(status == "done" for status, _ in states.values()),
         "documents": sorted(s.rsplit("/", 1)[-1] for s in states),
         "stats": {k: v for k, v in index.stats().items() if k in ("documents", "chunks")},

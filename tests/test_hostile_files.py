@@ -43,7 +43,7 @@ def test_hostile_folder(tmp_path: Path) -> None:
         assert not stored & set(bad)
         assert not any("SECRET" in c.text or c.text == "outside" for c in a.index.all_chunks())
         for phrase in good.values():
-            hits = a.index.bm25().search(phrase, 3)
+            hits = a.index.keywords.search(phrase, 3)
             assert hits, phrase
             top = a.index.get_chunks([hits[0][0]])[0]
             assert phrase.split()[0] in top.text

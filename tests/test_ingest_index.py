@@ -124,7 +124,7 @@ def test_bad_files_are_reported_and_the_rest_ingested(tmp_path: Path, assistant:
     assert "link" in failed["outside-link.txt"]
     assert report.added == 4 and assistant.stats()["documents"] == 4
     # the good files are searchable
-    hits = assistant.index.bm25().search("Zanzibar harbour", 3)
+    hits = assistant.index.keywords.search("Zanzibar harbour", 3)
     assert hits and "good.pdf" in assistant.index.get_chunks([hits[0][0]])[0].source
     # a file that breaks after being ingested keeps its previous version
     (folder / "good.html").write_bytes(b"")
@@ -203,3 +203,31 @@ def test_two_processes_at_once_leave_one_consistent_index(tmp_path: Path, folder
         assert snapshot(a.index) == clean_snapshot(folder, tmp_path)
     finally:
         a.close()
+
+
+def test_a_data_dir_from_before_keyword_entries_gets_them_once(
+    folder: Path, tmp_path: Path
+) -> None:
+    """A data dir whose keyword index was a rebuilt ``bm25/`` folder: opened by this version, its
+    chunks get keyword entries from the stored chunks, and the folder is removed."""
+    import sqlite3
+
+    data = tmp_path / "old"
+    a = Assistant(data_dir=data)
+    a.ingest([folder])
+    expected = snapshot(a.index)
+    a.close()
+    with sqlite3.connect(data / "documents.sqlite") as db:  # what an older version left
+        db.executescript("DROP TABLE keyword_text; DROP TABLE keyword_chunks;")
+    (data / "bm25").mkdir()
+    (data / "bm25" / "ids.json").write_text("{}")
+
+    b = Assistant(data_dir=data)
+    try:
+        assert snapshot(b.index) == expected
+        assert not (data / "bm25").exists()
+        assert len(b.index.keywords.search("residents", 3)) == 3
+        assert not b.index.docs.keywords_missing()
+        assert b.ingest([folder]).chunks_added == 0  # nothing re-embedded
+    finally:
+        b.close()

@@ -293,7 +293,7 @@ def test_smuggled_characters_are_removed_and_words_found(planted: Assistant) -> 
         for word in SMUGGLED_WORDS:
             top = planted.retrieve(word, k=3)
             assert top and Path(top[0].chunk.source).name.startswith("smuggled-"), word
-            hits = planted.index.bm25().search(word, 3)
+            hits = planted.index.keywords.search(word, 3)
             assert hits, word
             assert Path(planted.index.get_chunks([hits[0][0]])[0].source).name.startswith("smug")
         answer = planted.ask(question)

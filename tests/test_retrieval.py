@@ -106,30 +106,27 @@ def test_fuse_records_ranks_similarity_and_cuts_to_k() -> None:
 
 
 # -- the retriever over a fake index ---------------------------------------------------------
-class FakeBm25:
-    def __init__(self, hits: list[tuple[str, float]]) -> None:
+class FakeKeywords:
+    def __init__(self, hits: list[tuple[str, float]], chunks: dict[str, StoredChunk]) -> None:
         self.hits = hits
-        self.allowed: list[set[str] | None] = []
+        self.chunks = chunks
+        self.allowed: list[Any] = []
 
     def search(
-        self, query: str, k: int, allowed: set[str] | None = None, exclude: set[str] | None = None
+        self,
+        query: str,
+        k: int,
+        *,
+        allowed_sources: Any = None,
+        excluded_sources: Any = None,
     ) -> list[tuple[str, float]]:
-        self.allowed.append(allowed)
+        self.allowed.append(allowed_sources)
         return [
             (i, s)
             for i, s in self.hits
-            if (allowed is None or i in allowed) and (not exclude or i not in exclude)
+            if (allowed_sources is None or self.chunks[i].source in allowed_sources)
+            and self.chunks[i].source not in (excluded_sources or ())
         ][:k]
-
-
-class FakeCollection:
-    def __init__(self, chunks: dict[str, StoredChunk]) -> None:
-        self.chunks = chunks
-
-    def get(self, where: dict[str, Any], include: list[str]) -> dict[str, list[str]]:
-        want = where["source"]
-        sources = set(want["$in"]) if isinstance(want, dict) else {want}
-        return {"ids": [i for i, c in self.chunks.items() if c.source in sources]}
 
 
 class FakeEmbeddings:
@@ -142,9 +139,8 @@ class FakeIndex:
         self.settings = load_settings(data_dir="/nonexistent")
         self.embeddings = FakeEmbeddings()
         self.by_id = {c.id: c for c in chunks}
-        self.collection = FakeCollection(self.by_id)
         self.dense = dense
-        self._bm25 = FakeBm25([(i, 1.0) for i in bm25])
+        self.keywords = FakeKeywords([(i, 1.0) for i in bm25], self.by_id)
         self.fetched: list[list[str]] = []
 
     def dense_search(
@@ -158,9 +154,6 @@ class FakeIndex:
         ]
         return [(c, 0.5) for c in hits[:k]]
 
-    def bm25(self) -> FakeBm25:
-        return self._bm25
-
     def get_chunks(self, ids: list[str]) -> list[StoredChunk]:
         self.fetched.append(list(ids))
         return [self.by_id[i] for i in ids]
@@ -173,11 +166,11 @@ def test_retriever_fetches_only_keyword_only_hits_and_filters_by_source() -> Non
     out = retriever.search("siege", k=3)
     assert {p.chunk.id for p in out} == {"a1", "a2", "b1"}
     assert index.fetched == [["a2"]]  # dense hits already carry their text
-    assert index._bm25.allowed == [None]  # no mask without a filter
+    assert index.keywords.allowed == [None]  # no filter unless asked
 
     only_b = retriever.search("siege", k=3, sources=["b.txt"])
     assert [p.chunk.id for p in only_b] == ["b1"]
-    assert index._bm25.allowed[-1] == {"b1"}
+    assert index.keywords.allowed[-1] == ["b.txt"]
 
     # a quarantined source is left out of both searches, not cut from the fused top k
     not_b = retriever.search("siege", k=3, exclude=["b.txt"])

@@ -4,7 +4,9 @@ Kept in SQLite beside the Chroma store so that citations can quote a document by
 offset, and so an unchanged file is recognised without reading or embedding it again.
 
 A document row goes ``pending`` before its chunks are written and ``done`` after, so a crash
-leaves a marker that the next ingest repairs.
+leaves a marker that the next ingest repairs. The chunks' keyword entries (FTS5, see
+:mod:`vectorstore.keywords`) live in the same file and are written in the same transaction as
+the ``done`` row, and deleted in the same transaction as the row.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from core.types import StoredDocument
+from vectorstore import keywords
+from vectorstore.keywords import KeywordChunk, KeywordStore, SqliteKeywords
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -78,7 +82,13 @@ class DocStore:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
+        new_keywords = not self._has_table("keyword_text")
+        self._conn.executescript(keywords.SCHEMA)
+        if new_keywords and self._conn.execute("SELECT 1 FROM documents LIMIT 1").fetchone():
+            # A data dir from before keyword search moved here: its chunks need entries.
+            self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('keywords_missing', '1')")
         self._migrate()
+        self.keywords = SqliteKeywords(path)
         self._quarantined: tuple[tuple[int, int], list[str]] | None = None
 
     def _migrate(self) -> None:
@@ -87,6 +97,26 @@ class DocStore:
         for column, ddl in _ADDED_COLUMNS.items():
             if column not in have:
                 self._conn.execute(f"ALTER TABLE documents ADD COLUMN {column} {ddl}")
+
+    def _has_table(self, name: str) -> bool:
+        row = self._conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+        return row is not None
+
+    def keywords_missing(self) -> bool:
+        """True for a data dir made before keyword entries were kept here (see Index)."""
+        row = self._conn.execute("SELECT 1 FROM meta WHERE key = 'keywords_missing'").fetchone()
+        return row is not None
+
+    def fill_keywords(self, chunks: Iterator[tuple[str, KeywordChunk]]) -> int:
+        """Write the keyword entries of every ``(source, chunk)`` in one transaction, once."""
+        by_source: dict[str, list[KeywordChunk]] = {}
+        for source, chunk in chunks:
+            by_source.setdefault(source, []).append(chunk)
+        with self._tx() as db:
+            for source, group in by_source.items():
+                keywords.write_source(db, source, group)
+            db.execute("DELETE FROM meta WHERE key = 'keywords_missing'")
+        return sum(len(g) for g in by_source.values())
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -111,8 +141,16 @@ class DocStore:
                 list(sources.items()),
             )
 
-    def mark_done(self, docs: list[StoredDocument]) -> None:
+    def mark_done(
+        self,
+        docs: list[StoredDocument],
+        chunks: dict[str, list[KeywordChunk]] | None = None,
+    ) -> None:
+        """Mark ``docs`` done and, in the same transaction, make ``chunks[source]`` each
+        source's keyword entries (sources missing from ``chunks`` keep theirs)."""
         with self._tx() as db:
+            for source, group in (chunks or {}).items():
+                keywords.write_source(db, source, group)
             # A release survives a re-ingest that finds the same risk reasons; new reasons
             # (the text changed) need a new release.
             db.executemany(
@@ -151,7 +189,7 @@ class DocStore:
                 "UPDATE documents SET released = ? WHERE source = ? AND status = 'done'",
                 (int(released), source),
             )
-            # Not the generation: that would rebuild the keyword index. Readers key their
+            # Not the generation: the indexed contents did not change. Readers key their
             # quarantine list on both.
             self._conn.execute(
                 "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'releases'"
@@ -183,6 +221,7 @@ class DocStore:
     def remove(self, source: str) -> None:
         with self._tx() as db:
             db.execute("DELETE FROM documents WHERE source = ?", (source,))
+            keywords.delete_source(db, source)
 
     def states(self) -> dict[str, tuple[str, str]]:
         """source -> (status, fingerprint) for every known source."""
@@ -212,6 +251,7 @@ class DocStore:
         return int(row[0])
 
     def close(self) -> None:
+        self.keywords.close()
         self._conn.close()
 
 
@@ -219,8 +259,13 @@ class DocumentStore(Protocol):
     """What the index needs of a document store: :class:`DocStore` (SQLite in the data dir) or
     :class:`vectorstore.postgres.PostgresDocStore` (``ASSISTANT_DATABASE_URL``)."""
 
+    @property
+    def keywords(self) -> KeywordStore: ...
+
     def mark_pending(self, sources: dict[str, str]) -> None: ...
-    def mark_done(self, docs: list[StoredDocument]) -> None: ...
+    def mark_done(
+        self, docs: list[StoredDocument], chunks: dict[str, list[KeywordChunk]] | None = None
+    ) -> None: ...
     def set_released(self, source: str, released: bool) -> bool: ...
     def quarantined(self) -> list[str]: ...
     def remove(self, source: str) -> None: ...

@@ -1,4 +1,5 @@
-"""The index: Chroma chunks, langchain's record manager, the document store and BM25, kept in step.
+"""The index: Chroma chunks, langchain's record manager, the document store and keyword search,
+kept in step.
 
 The record manager and the document store are SQLite files in the data dir, or tables in
 PostgreSQL when ``database_url`` is set (see :mod:`vectorstore.postgres`).
@@ -11,11 +12,11 @@ its advisory lock).
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import fcntl
+import logging
 import os
-import threading
+import shutil
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -27,11 +28,13 @@ from sqlalchemy.engine import Engine
 from core.errors import IndexBusyError, StoreUnavailableError
 from core.settings import Settings
 from core.types import StoredChunk, StoredDocument
-from vectorstore.bm25 import Bm25Index
 from vectorstore.client import make_client
 from vectorstore.docstore import DocStore, DocumentStore
 from vectorstore.embeddings import SentenceEmbeddings
+from vectorstore.keywords import KeywordChunk, KeywordStore
 from vectorstore.postgres import PostgresDocStore, advisory_lock, make_engine
+
+log = logging.getLogger(__name__)
 
 
 class Index:
@@ -76,15 +79,17 @@ class Index:
                     namespace, db_url=f"sqlite:///{(self.data_dir / 'records.sqlite').resolve()}"
                 )
                 self.records.create_schema()
-                self.docs: DocumentStore = DocStore(self.data_dir / "documents.sqlite")
+                docs = DocStore(self.data_dir / "documents.sqlite")
+                self.docs: DocumentStore = docs
+                if docs.keywords_missing():
+                    self._fill_keywords(docs)
             else:
                 self._database = make_engine(settings.database_url.get_secret_value())
                 self.docs = PostgresDocStore(engine=self._database)
                 self.records = SQLRecordManager(namespace, engine=self._database)
                 with advisory_lock(self._database, "schema", 60, "the database schema"):
                     self.records.create_schema()
-        self._bm25: Bm25Index | None = None
-        self._bm25_lock = threading.Lock()
+        self.keywords: KeywordStore = self.docs.keywords
         self._count: tuple[int, int] | None = None
         """(document store generation, chunk count) of the last count."""
 
@@ -289,32 +294,24 @@ class Index:
             )
         ]
 
-    def bm25(self) -> Bm25Index:
-        """The keyword index, loaded from disk or rebuilt when the store has moved on."""
-        generation = self.docs.generation()
-        with self._bm25_lock:
-            if self._bm25 is not None and self._bm25.generation == generation:
-                return self._bm25
-            loaded = Bm25Index.load(self.data_dir / "bm25")
-            if loaded is None or loaded.generation != generation:
-                loaded = self._build_bm25(generation)
-            self._bm25 = loaded
-            return loaded
+    def keyword_chunks(self, sources: Sequence[str]) -> dict[str, list[KeywordChunk]]:
+        """What keyword search holds for these sources: their stored chunks, as written."""
+        where = _source_filter(list(sources))
+        got = self.collection.get(where=where, include=["documents", "metadatas"])
+        out: dict[str, list[KeywordChunk]] = {s: [] for s in sources}
+        for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+            chunk = StoredChunk.from_chroma(i, d, m)
+            out.setdefault(chunk.source, []).append(keyword_chunk(chunk))
+        return out
 
-    def refresh_bm25(self) -> None:
-        """Rebuild and save the keyword index for the current contents (called after ingest)."""
-        with self._bm25_lock:
-            self._bm25 = self._build_bm25(self.docs.generation())
-
-    def _build_bm25(self, generation: int) -> Bm25Index:
-        ids, texts = [], []
-        for chunk in self.all_chunks():
-            ids.append(chunk.id)
-            texts.append(f"{chunk.title}\n{chunk.text}")
-        built = Bm25Index.build(ids, texts, generation)
-        with contextlib.suppress(OSError):  # a read-only data dir still searches, from memory
-            built.save(self.data_dir / "bm25")
-        return built
+    def _fill_keywords(self, docs: DocStore) -> None:
+        """Keyword entries for a data dir made before they were kept in the document store
+        (it had a ``bm25/`` folder, rebuilt after every ingest): once, from the stored chunks."""
+        log.warning("Indexing the stored chunks for keyword search (once, after an upgrade)...")
+        started = time.perf_counter()
+        n = docs.fill_keywords((c.source, keyword_chunk(c)) for c in self.all_chunks())
+        shutil.rmtree(self.data_dir / "bm25", ignore_errors=True)
+        log.warning("... %d chunks in %.1f s.", n, time.perf_counter() - started)
 
     def document(self, source: str) -> StoredDocument | None:
         return self.docs.get(source)
@@ -334,6 +331,11 @@ class Index:
 
     def close(self) -> None:
         self.docs.close()
+
+
+def keyword_chunk(chunk: StoredChunk) -> KeywordChunk:
+    """A stored chunk as keyword search indexes it: its title, then its text."""
+    return KeywordChunk(chunk.id, f"{chunk.title}\n{chunk.text}")
 
 
 _SAFE_EF_TYPES = {None, "legacy", "unknown"}

@@ -25,6 +25,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 
 from core.errors import IndexBusyError, MissingExtraError, StoreUnavailableError
 from core.types import StoredDocument
+from vectorstore.keywords import Hit, KeywordChunk, KeywordStore
 
 _meta = sa.MetaData()
 documents = sa.Table(
@@ -146,11 +147,25 @@ def _row_to_document(row: Sequence[Any]) -> StoredDocument:
     )
 
 
+class _NoKeywordSearch:
+    """Keyword search is not in PostgreSQL yet: dense search alone answers there."""
+
+    def search(self, query: str, k: int, **_filters: object) -> list[Hit]:
+        return []
+
+    def add(self, source: str, chunks: Sequence[KeywordChunk]) -> None:
+        return None
+
+    def remove(self, source: str) -> None:
+        return None
+
+
 class PostgresDocStore:
     """The document store in a PostgreSQL database; the same methods as the SQLite one."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.keywords: KeywordStore = _NoKeywordSearch()
         self._quarantined: tuple[tuple[int, int], list[str]] | None = None
         try:
             with self.engine.begin() as conn:
@@ -189,7 +204,9 @@ class PostgresDocStore:
                 )
             )
 
-    def mark_done(self, docs: list[StoredDocument]) -> None:
+    def mark_done(
+        self, docs: list[StoredDocument], chunks: dict[str, list[KeywordChunk]] | None = None
+    ) -> None:
         if not docs:
             return
         stmt = pg_insert(documents).values(

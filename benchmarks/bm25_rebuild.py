@@ -1,4 +1,5 @@
-"""Keyword search over every chunk with bm25s, saved in the data dir, rebuilt after ingest."""
+"""The keyword index before SQLite FTS5, kept to compare against: bm25s over every chunk,
+rebuilt from all of them after each ingest (``benchmarks/keywords.py``)."""
 
 from __future__ import annotations
 
