@@ -48,21 +48,24 @@ class Size:
     article_sentences: int
     topic_articles: int
     per_article: int
+    lead: float = 0.35
+    """Share of the lead prior in an article sentence's worth (the rest is centrality)."""
 
 
 SIZES: dict[str, Size] = {
     "short": Size(article_sentences=2, topic_articles=3, per_article=1),
     "default": Size(article_sentences=4, topic_articles=5, per_article=2),
-    "long": Size(article_sentences=8, topic_articles=10, per_article=3),
+    "long": Size(article_sentences=8, topic_articles=10, per_article=3, lead=0.2),
 }
+"""A long summary leans less on the lead so that it covers the whole article: on the first 100
+BBC News articles (20 per section), the 8 sentences span more than half of the article in 81 %
+of them with a lead share of 0.35, 96 % with 0.2 (median span 63 % -> 77 %; 2026-12-02)."""
 
 MMR_DIVERSITY = 0.3
 """MMR weight of redundancy against relevance: 0.3 keeps relevance first and still passes over
 a sentence that restates one already chosen."""
 REDUNDANT = 0.85
 """Cosine similarity at which a sentence counts as a restatement and is never added."""
-W_LEAD = 0.35
-"""Share of the lead prior in an article sentence's worth (the rest is centrality)."""
 LEAD_DECAY = 6.0
 """The lead prior is ``1 / (1 + position / LEAD_DECAY)``: the 6th sentence has half."""
 MAX_ARTICLE_SENTENCES = 160
@@ -336,7 +339,8 @@ def summarize_article(
         picked = list(range(len(spans)))
     else:
         v = vectors([_flat(doc.text[s:e]) for s, e in spans])
-        worth = (1 - W_LEAD) * centrality(v) + W_LEAD * lead_prior(len(spans))
+        lead = SIZES[length].lead
+        worth = (1 - lead) * centrality(v) + lead * lead_prior(len(spans))
         picked = mmr(worth, v, k)
     quotes = [Quote(passage, *span) for span in with_antecedents(doc.text, spans, picked)]
     text, citations = compose([Group(heading(doc, doc.title, doc.published), quotes)])

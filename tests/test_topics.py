@@ -63,7 +63,7 @@ def test_one_article_is_one_topic() -> None:
     ("n", "k"),
     [
         pytest.param(1, 1, id="one"),
-        pytest.param(50, 5, id="fifty"),
+        pytest.param(50, 7, id="fifty"),
         pytest.param(5000, 12, id="cap"),
     ],
 )
