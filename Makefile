@@ -16,7 +16,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install install-llm install-dev run llm test-model test test-fast lint bench eval system-deps clean
+.PHONY: install install-llm install-dev run llm test-model test test-fast test-slow doctest lint bench eval system-deps clean
 
 install: $(STAMP)
 install-llm: $(STAMP_LLM)
@@ -60,16 +60,33 @@ system-deps:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium postgresql >/dev/null; }
 
-test: install-dev test-model system-deps
-	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=15 tests
+# `make test` runs the stages in order and stops at the first that fails: lint, the doctests, the
+# fast tests (no model, no browser, no LLM), then the slow rest (real model, servers, Chromium,
+# llama.cpp). Each stage prints its wall time. Under CI=true (.ci/run sets it) a missing LLM
+# model or server binary fails its tests instead of skipping them.
+PACKAGES := assistant core ingest vectorstore prompts testing
+PYTEST   := $(BIN)/python -m pytest -q -p no:cacheprovider
+FAST     := not slow and not browser and not llm
+stage = @echo "== $(1)"; start=$$(date +%s); $(2) \
+	&& echo "== $(1): passed in $$(( $$(date +%s) - start )) s" \
+	|| { echo "== $(1): FAILED after $$(( $$(date +%s) - start )) s"; exit 1; }
 
-test-fast: install-dev
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow and not browser and not llm" tests
+.NOTPARALLEL:
+
+test: install-dev
+	$(MAKE) --no-print-directory lint doctest test-fast test-slow
 
 lint: install-dev
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy
+	$(call stage,lint,$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy)
+
+doctest: install-dev
+	$(call stage,doctests,$(PYTEST) --doctest-modules $(PACKAGES))
+
+test-fast: install-dev
+	$(call stage,fast tests,$(PYTEST) -m "$(FAST)" tests)
+
+test-slow: install-dev test-model system-deps
+	$(call stage,slow tests,$(PYTEST) --durations=15 -m "not ($(FAST))" tests)
 
 bench: install-dev
 	$(BIN)/python benchmarks/run.py

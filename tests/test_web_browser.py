@@ -4,6 +4,9 @@ Log in, ask the sample question and see a cited answer with the passage highligh
 articles (one about a fictional festival, one full of markup) and ask about them; nothing from
 a document or a question runs in the page; another visitor never sees the chat; "New chat" and
 removing a document work. Screenshots go to ``test-artifacts/``.
+
+Each test opens its own visitor and brings the documents it needs (uploaded through the same
+handler as the Documents tab), so the tests pass in any order and one at a time.
 """
 
 from __future__ import annotations
@@ -53,6 +56,19 @@ The Vantrel footbridge reopened on Monday after engineers replaced its rotten oa
 two hundred thousand crowns and took nine months, the council said.
 """
 
+REGATTA = """Ostravin rowers win the spring regatta
+
+The rowing club of Ostravin won the spring regatta on the Vesk river on Sunday, beating eleven \
+crews over two kilometres. The club's captain, Dalia Verne, said the crew had trained at dawn \
+for five months.
+"""
+
+FERRY = """Pelkarra ferry timetable changes
+
+The Pelkarra ferry will sail every forty minutes from June, the harbour office said, after a \
+second boat joined the route.
+"""
+
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
@@ -73,7 +89,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     app.queue(default_concurrency_limit=2, max_size=16)
     app.launch(prevent_thread_lock=True, **options)
     try:
-        yield {"url": f"http://127.0.0.1:{options['server_port']}/", "base": base}
+        yield {
+            "url": f"http://127.0.0.1:{options['server_port']}/",
+            "base": base,
+            "assistant": assistant,
+        }
     finally:
         app.close()
         assistant.close()
@@ -115,8 +135,36 @@ def _open(browser: Any, url: str, dialogs: list[str]) -> Any:
     return page
 
 
+def _upload(site: dict[str, Any], files: dict[str, str]) -> None:
+    """Upload articles through the Documents tab's own handler (no browser)."""
+    from assistant.webui import add_uploads
+
+    incoming = site["base"] / "seed"
+    incoming.mkdir(exist_ok=True)
+    paths = []
+    for name, text in files.items():
+        (incoming / name).write_text(text)
+        paths.append(str(incoming / name))
+    add_uploads(site["assistant"], paths)
+
+
 @pytest.fixture(scope="module")
+def uploaded(site: dict[str, Any]) -> dict[str, Any]:
+    """The festival and the markup articles, indexed as uploads."""
+    _upload(site, {"Zorblax festival.txt": FESTIVAL, "vantrel <bridge>.txt": HOSTILE})
+    return site
+
+
+@pytest.fixture(scope="module")
+def ferry(site: dict[str, Any]) -> str:
+    """An upload for the removal test to remove (module-scoped: indexed before the page opens)."""
+    _upload(site, {"Pelkarra ferry.txt": FERRY})
+    return "Pelkarra_ferry.txt"
+
+
+@pytest.fixture
 def visitor(browser: Any, site: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """A fresh visitor for each test: their own cookies, storage and chat."""
     dialogs: list[str] = []
     page = _open(browser, site["url"], dialogs)
     yield {"page": page, "dialogs": dialogs}
@@ -150,6 +198,7 @@ def test_asks_the_sample_question_and_shows_the_cited_passage(
     page = visitor["page"]
     chat, sources = _ask(page, "Why does Haftar target the DMSC?")
     page.screenshot(path=artifacts / "web-chat-answer.png", full_page=True)
+    page.locator("#sources").screenshot(path=artifacts / "web-sources.png")
     assert page.locator("#chat sup.cite").count() >= 1
     assert re.search(r"\[1\]", chat)
     assert "derna-siege.txt" in sources
@@ -166,10 +215,8 @@ def test_uploads_articles_with_a_report_and_lists_them(
     page = visitor["page"]
     incoming = site["base"] / "incoming"
     incoming.mkdir()
-    festival = incoming / "Zorblax festival.txt"
-    festival.write_text(FESTIVAL)
-    hostile = incoming / "vantrel <bridge>.txt"
-    hostile.write_text(HOSTILE)
+    (incoming / "Ostravin regatta.txt").write_text(REGATTA)
+    (incoming / "ostravin <crew>.txt").write_text(HOSTILE.replace("Vantrel", "Ostravin"))
     (incoming / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a PDF")
     page.get_by_role("tab", name="Documents").click()
     page.locator("#upload input[type=file]").set_input_files(sorted(incoming.iterdir()))
@@ -181,17 +228,15 @@ def test_uploads_articles_with_a_report_and_lists_them(
     text = report.inner_text()
     assert "failed 1" in text and "broken.pdf:" in text
     listing = page.locator("#documents").inner_text()
-    assert "Zorblax_festival.txt" in listing and "vantrel_bridge.txt" in listing
+    assert "Ostravin_regatta.txt" in listing and "ostravin_crew.txt" in listing
     uploads = site["base"] / "index" / "uploads"
-    assert sorted(p.name for p in uploads.glob("*.txt")) == [
-        "Zorblax_festival.txt",
-        "vantrel_bridge.txt",
-    ]
+    assert {"Ostravin_regatta.txt", "ostravin_crew.txt"} <= {p.name for p in uploads.glob("*.txt")}
 
 
-def test_answers_from_an_uploaded_article(visitor: dict[str, Any], artifacts: Path) -> None:
+def test_answers_from_an_uploaded_article(
+    visitor: dict[str, Any], uploaded: dict[str, Any], artifacts: Path
+) -> None:
     page = visitor["page"]
-    page.get_by_role("tab", name="Chat").click()
     chat, sources = _ask(page, "How many lanterns were floated at the Zorblax Lantern Festival?")
     page.screenshot(path=artifacts / "web-uploaded-answer.png", full_page=True)
     assert "Zorblax_festival.txt" in sources
@@ -200,7 +245,7 @@ def test_answers_from_an_uploaded_article(visitor: dict[str, Any], artifacts: Pa
 
 
 def test_markup_in_documents_and_questions_is_shown_not_run(
-    visitor: dict[str, Any], artifacts: Path
+    visitor: dict[str, Any], uploaded: dict[str, Any], artifacts: Path
 ) -> None:
     page = visitor["page"]
     question = (
@@ -217,6 +262,7 @@ def test_markup_in_documents_and_questions_is_shown_not_run(
 def test_another_visitor_sees_only_their_own_chat(
     browser: Any, site: dict[str, Any], visitor: dict[str, Any], artifacts: Path
 ) -> None:
+    _ask(visitor["page"], "Why does Haftar target the DMSC?")
     dialogs: list[str] = []
     other = _open(browser, site["url"], dialogs)
     try:
@@ -230,35 +276,38 @@ def test_another_visitor_sees_only_their_own_chat(
 
 def test_new_chat_clears_history_and_sources(visitor: dict[str, Any]) -> None:
     page = visitor["page"]
+    _ask(page, "Why does Haftar target the DMSC?")
     page.locator("#new-chat").click()
     page.locator("#sources").get_by_text("Sources of the latest answer appear here").wait_for()
     assert "Haftar" not in page.locator("#chat").inner_text()
 
 
 def test_removes_an_uploaded_document(
-    visitor: dict[str, Any], site: dict[str, Any], artifacts: Path
+    ferry: str, visitor: dict[str, Any], site: dict[str, Any], artifacts: Path
 ) -> None:
     page = visitor["page"]
     page.get_by_role("tab", name="Documents").click()
-    page.locator("#doc-choice input").click()
-    page.get_by_role("option", name=re.compile("vantrel_bridge")).click()
-    page.locator("#remove").click()
-    page.locator("#report").get_by_text("Removed vantrel_bridge.txt").wait_for()
+    page.locator("#documents").get_by_text("Pelkarra_ferry.txt").wait_for()
     page.screenshot(path=artifacts / "web-documents.png", full_page=True)
-    assert "vantrel_bridge.txt" not in page.locator("#documents").inner_text()
-    assert not (site["base"] / "index" / "uploads" / "vantrel_bridge.txt").exists()
+    page.locator("#doc-choice input").click()
+    page.get_by_role("option", name=re.compile("Pelkarra_ferry")).click()
+    page.locator("#remove").click()
+    page.locator("#report").get_by_text("Removed Pelkarra_ferry.txt").wait_for()
+    assert "Pelkarra_ferry.txt" not in page.locator("#documents").inner_text()
+    assert not (site["base"] / "index" / "uploads" / "Pelkarra_ferry.txt").exists()
 
 
 def test_rescans_the_articles_folder(
     visitor: dict[str, Any], site: dict[str, Any], artifacts: Path
 ) -> None:
     page = visitor["page"]
+    page.get_by_role("tab", name="Documents").click()
     (site["base"] / "articles" / "harbour.md").write_text(
         "# Harbour crane returns\n\nThe old harbour crane of Quellmoor was put back in service.\n"
     )
     page.locator("#rescan").click()
     page.locator("#report").get_by_text("Added 1").wait_for()
-    assert "unchanged 1" in page.locator("#report").inner_text()
+    assert "unchanged 1" in page.locator("#report").inner_text()  # the sample article
     page.locator("#documents").get_by_text("harbour.md").wait_for()
     page.screenshot(path=artifacts / "web-rescan.png", full_page=True)
 
@@ -293,8 +342,9 @@ def test_chat_toolbar_leaves_the_messages_uncovered_and_copies_with_citations(
 
 
 def test_documents_view_searches_and_sorts(
-    browser: Any, site: dict[str, Any], artifacts: Path
+    browser: Any, uploaded: dict[str, Any], artifacts: Path
 ) -> None:
+    site = uploaded  # more than one document, so a search narrows the list
     page = _open(browser, site["url"], [])
     try:
         page.get_by_role("tab", name="Documents").click()
