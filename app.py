@@ -43,13 +43,25 @@ def main(argv: list[str]) -> int:
         elif assistant.stats()["documents"] == 0:
             print(f"First start: indexing {articles} ...", flush=True)
             report = assistant.ingest([articles])
-            print(f"Indexed {report.added} articles, {len(report.failed)} failed.", flush=True)
+            failed = f", {len(report.failed)} failed" if report.failed else ""
+            print(f"Indexed {_count(report.added, 'article')}{failed}.", flush=True)
+        stats = assistant.stats()
+        print(
+            f"Index: {_count(stats['documents'], 'article')}, "
+            f"{_count(stats['chunks'], 'chunk')} in {settings.data_dir}",
+            flush=True,
+        )
         app = build_server(assistant, articles_dir=articles)
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     serve(app, settings)
     return 0
+
+
+def _count(n: int, noun: str) -> str:
+    """``_count(1, "article")`` -> '1 article'; ``_count(3, "chunk")`` -> '3 chunks'."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 if __name__ == "__main__":
