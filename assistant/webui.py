@@ -308,10 +308,12 @@ def documents_html(view: DocumentsPage | Sequence[StoredDocument]) -> str:
             f'<p class="docs empty">No document matches “{escape(view.query)}” '
             f"(of {view.total:,}).</p>"
         )
+    unknown = '<span class="unknown" title="not in the file">—</span>'
     rows = "".join(
-        f"<tr{_FLAGGED_ROW if d.risk else ''}><td>{escape(d.published or '')}</td>"
+        f"<tr{_FLAGGED_ROW if d.risk else ''}>"
+        f"<td>{escape(d.published) if d.published else unknown}</td>"
         f"<td>{escape(d.title or file_label(d.source))}{flag_html(d)}</td>"
-        f"<td>{escape(d.outlet or '')}</td>"
+        f"<td>{escape(d.outlet) if d.outlet else unknown}</td>"
         f"<td>{escape(file_label(d.source))}</td><td>{d.n_chunks}</td></tr>"
         for d in view.rows
     )
@@ -493,6 +495,11 @@ table.docs { width: 100%; border-collapse: collapse; font-size: 0.92em; }
 table.docs td, table.docs th { text-align: left; padding: 4px 8px; vertical-align: top;
   border-bottom: 1px solid var(--border-color-primary); }
 table.docs td:first-child { white-space: nowrap; }
+/* Gradio's prose styles draw a full grid; keep the rows' rules only */
+#documents table.docs, #documents table.docs td, #documents table.docs th { border: none; }
+#documents table.docs td, #documents table.docs th {
+  border-bottom: 1px solid var(--border-color-primary); }
+table.docs .unknown { color: var(--body-text-color-subdued); }
 .docs-count { color: var(--body-text-color-subdued); margin-top: 6px; }
 .report-failed { color: var(--error-text-color, #b91c1c); }
 .flag, p.report-flagged { color: #b45309; font-size: 0.9em; }
@@ -937,7 +944,7 @@ def build_app(
                     with gr.Row():
                         prev_page = gr.Button("← Previous", size="sm", elem_id="doc-prev")
                         page = gr.Number(
-                            1, precision=0, minimum=1, show_label=False, elem_id="doc-page"
+                            1, precision=0, minimum=1, label="Page", elem_id="doc-page"
                         )
                         next_page = gr.Button("Next →", size="sm", elem_id="doc-next")
                     with gr.Row():
