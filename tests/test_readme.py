@@ -29,7 +29,7 @@ import pytest
 from testing.paths import ROOT
 from testing.servers import app_env, free_port, running_app
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+SLOW, LONG = pytest.mark.slow, pytest.mark.timeout(900)
 
 README = ROOT / "README.md"
 MARKER = re.compile(r"^<!--\s*readme-test:\s*(.*?)\s*-->$")
@@ -77,6 +77,16 @@ BLOCKS = readme_blocks(README.read_text(encoding="utf-8"))
 SHELL = [b for b in BLOCKS if b.kind == "shell"]
 SESSION = [b for b in BLOCKS if b.kind == "python" and not b.marker]
 WITH_APP = [b for b in BLOCKS if b.kind == "python" and b.marker == "with the app"]
+
+
+def test_blocks_are_found_with_their_line_and_marker() -> None:
+    text = "Run:\n\n<!-- readme-test: skip, starts a server -->\n\n    make run\n\n"
+    text += "- a list item\n\n    still the item\n\n```python\nx = 1\n```\n\n```\ntree\n```\n"
+    blocks = readme_blocks(text)
+    assert [(b.id, b.marker, b.code) for b in blocks] == [
+        ("shell-line-5", "skip, starts a server", "make run\n"),
+        ("python-line-12", "", "x = 1\n"),
+    ]
 
 
 def test_every_block_is_run_or_says_why_not() -> None:
@@ -136,6 +146,8 @@ def _run(args: list[str], work: Path, timeout: float = 600) -> subprocess.Comple
 
 
 @pytest.mark.parametrize("block", SHELL, ids=[b.id for b in SHELL])
+@SLOW
+@LONG
 def test_shell_block(block: Block, workdir: Path) -> None:
     if block.marker.startswith("skip"):
         pytest.skip(block.marker)
@@ -144,6 +156,8 @@ def test_shell_block(block: Block, workdir: Path) -> None:
     assert "Traceback" not in done.stderr, done.stderr
 
 
+@SLOW
+@LONG
 def test_python_blocks(workdir: Path) -> None:
     script = "\n\n".join(f"# README line {b.line}\n{b.code}" for b in SESSION)
     (workdir / "readme_examples.py").write_text(script)
@@ -162,6 +176,8 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.mark.parametrize("block", WITH_APP, ids=[b.id for b in WITH_APP])
+@SLOW
+@LONG
 def test_python_block_with_the_app(block: Block, app_url: str, tmp_path: Path) -> None:
     assert README_URL in block.code
     (tmp_path / "example.py").write_text(block.code.replace(README_URL, app_url))
