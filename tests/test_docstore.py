@@ -4,13 +4,16 @@ re-ingest, removal, and the generation every write moves."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from core.types import StoredDocument
 from vectorstore.docstore import DocStore, DocumentStore
+from vectorstore.keywords import KeywordChunk
 
 
 @pytest.fixture(
@@ -73,3 +76,28 @@ def test_release_survives_an_unchanged_reingest(store: DocumentStore) -> None:
     assert store.quarantined() == []
     store.mark_done([doc("/x", "f3", risk=("a new reason",))])
     assert store.quarantined() == ["/x"]
+
+
+CHUNKS = [
+    KeywordChunk("a0", "Siege\nHaftar's forces besieged Derna in 2016."),
+    KeywordChunk("a1", "Siege\nThe Derna siege cut water to the café."),
+]
+
+
+def test_keyword_entries_come_and_go_with_the_rows(store: DocumentStore) -> None:
+    store.mark_pending({"/a": "f1"})
+    store.mark_done([doc("/a")], {"/a": CHUNKS})
+    assert next(i for i, _ in store.keywords.search("Haftar besieged Derna", 5)) == "a0"
+    assert [i for i, _ in store.keywords.search("CAFE", 5)] == ["a1"]  # folded like FTS5
+    store.mark_done([doc("/a", "f2")], {"/a": CHUNKS[1:]})
+    assert [i for i, _ in store.keywords.search("Haftar Derna", 5)] == ["a1"]
+    store.remove("/a")
+    assert store.keywords.search("Derna", 5) == []
+
+
+def test_a_failed_write_leaves_no_entries(store: DocumentStore) -> None:
+    bad = doc("/a", fingerprint=None)  # type: ignore[arg-type]
+    # the row breaks NOT NULL after the entries are written, inside the same transaction
+    with pytest.raises((sqlite3.IntegrityError, sa.exc.IntegrityError)):
+        store.mark_done([bad], {"/a": CHUNKS})
+    assert store.keywords.search("Derna", 5) == [] and store.count() == 0

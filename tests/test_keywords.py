@@ -1,10 +1,12 @@
-"""Contract tests for keyword search (SQLite FTS5 in documents.sqlite): adding twice is
-harmless, removing removes (and removing what is not there is fine), source filters hold, a
-query never reads as FTS5 syntax, and the document store writes the entries with its rows."""
+"""Contract tests for keyword search (SQLite FTS5 in documents.sqlite; the store contract also
+for PostgreSQL): adding twice is harmless, removing removes (and removing what is not there is
+fine), source filters hold, a query never reads as FTS5 syntax, and the document store writes
+the entries with its rows."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,12 +26,27 @@ CHUNKS = {
 }
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> SqliteKeywords:
-    s = SqliteKeywords(tmp_path / "documents.sqlite")
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgres", id="postgres", marks=pytest.mark.slow),
+    ]
+)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqliteKeywords]:
+    """The same contract for SQLite FTS5 and for PostgreSQL (a real server, see conftest)."""
+    engine = None
+    if request.param == "sqlite":
+        s = SqliteKeywords(tmp_path / "documents.sqlite")
+    else:
+        from vectorstore.postgres import PostgresDocStore, make_engine
+
+        engine = make_engine(request.getfixturevalue("database_url"))
+        s = PostgresDocStore(engine).keywords  # type: ignore[assignment]
     for source, chunks in CHUNKS.items():
         s.add(source, chunks)
-    return s
+    yield s
+    if engine is not None:
+        engine.dispose()
 
 
 def ids(hits: list[tuple[str, float]]) -> list[str]:

@@ -121,7 +121,7 @@ def test_two_replicas_share_one_collection(
         again = json.loads(run_ingest(articles, cli).stdout)["report"]
         assert (again["skipped"], again["added"], again["chunks_added"]) == (4, 0, 0)
 
-    # the shared index is exactly a clean ingest of the folder
+    # the shared index is exactly a clean ingest of the folder, keyword entries included
     shared_index = Index(
         load_settings(
             data_dir=tmp_path / "check", chroma_url=chroma_server, database_url=database_url
@@ -133,13 +133,15 @@ def test_two_replicas_share_one_collection(
         got = snapshot(shared_index)
         assert got == snapshot(clean.index)
         assert got["records_match_store"] and got["all_done"]
+        stored = sorted(shared_index.collection.get(include=[])["ids"])
+        assert shared_index.docs.keywords.chunk_ids() == stored  # type: ignore[attr-defined]
     finally:
         shared_index.close()
         clean.close()
     # nothing shared was kept on the replicas' disks
     for data_dir in replicas.values():
         kept = {p.name for p in data_dir.iterdir()} if data_dir.exists() else set()
-        assert not kept & {"chroma", "documents.sqlite", "records.sqlite"}, kept
+        assert not kept & {"chroma", "documents.sqlite", "records.sqlite", "bm25"}, kept
 
 
 def test_writer_lock_holds_across_processes(

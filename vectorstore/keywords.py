@@ -18,6 +18,7 @@ import json
 import re
 import sqlite3
 import threading
+import unicodedata
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -66,6 +67,23 @@ class KeywordStore(Protocol):
 # -- queries ---------------------------------------------------------------------------------
 _TOKEN = re.compile(r"[^\W_]+")
 """What FTS5's unicode61 tokenizer counts as one token: a run of letters and digits."""
+
+
+def text_terms(text: str) -> list[str]:
+    """Every token of ``text`` as FTS5's ``unicode61 remove_diacritics 2`` indexes it, in
+    order, for stores that index outside FTS5 (PostgreSQL).
+
+    >>> text_terms("Haftar's LNA, in Benghazi's café")
+    ['haftar', 's', 'lna', 'in', 'benghazi', 's', 'cafe']
+    """
+    return [fold(t) for t in _TOKEN.findall(text.lower())]
+
+
+def fold(token: str) -> str:
+    """``token`` without diacritics, as ``remove_diacritics`` does: ``"café"`` -> ``"cafe"``."""
+    if token.isascii():
+        return token
+    return "".join(c for c in unicodedata.normalize("NFKD", token) if not unicodedata.combining(c))
 
 
 def query_terms(query: str) -> list[str]:

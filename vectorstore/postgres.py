@@ -1,8 +1,10 @@
-"""Shared state in PostgreSQL (``ASSISTANT_DATABASE_URL``): the documents and the writer lock.
+"""Shared state in PostgreSQL (``ASSISTANT_DATABASE_URL``): documents, keyword search, locks.
 
 With a ``chroma run`` server for the vectors, app replicas on several machines then share one
 collection. The ``documents`` table mirrors the SQLite document store (langchain's record
-manager keeps its own table in the same database). One database holds one collection.
+manager keeps its own table in the same database). Keyword search is BM25 over an inverted
+index in two tables (see :class:`PostgresKeywords`), written in the same transaction as the
+document rows, so a crash leaves both or neither. One database holds one collection.
 
 >>> engine_url("postgresql://app:pw@db/news").drivername
 'postgresql+psycopg'
@@ -15,7 +17,8 @@ import json
 import os
 import socket
 import time
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -25,7 +28,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 
 from core.errors import IndexBusyError, MissingExtraError, StoreUnavailableError
 from core.types import StoredDocument
-from vectorstore.keywords import Hit, KeywordChunk, KeywordStore
+from vectorstore.keywords import Hit, KeywordChunk, fold, query_terms, text_terms
 
 _meta = sa.MetaData()
 documents = sa.Table(
@@ -51,6 +54,26 @@ meta = sa.Table(
     sa.Column("key", sa.Text, primary_key=True),
     sa.Column("value", sa.BigInteger, nullable=False),
 )
+keyword_chunks = sa.Table(
+    "keyword_chunks",
+    _meta,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("chunk_id", sa.Text, nullable=False),
+    sa.Column("source", sa.Text, nullable=False, index=True),
+    sa.Column("length", sa.Integer, nullable=False),  # words, stop words included
+)
+keyword_postings = sa.Table(
+    "keyword_postings",
+    _meta,
+    sa.Column("term", sa.Text, nullable=False),
+    sa.Column("chunk", sa.BigInteger, nullable=False, index=True),
+    sa.Column("tf", sa.Integer, nullable=False),
+    sa.Column("length", sa.Integer, nullable=False),  # the chunk's, so scoring needs no join
+    sa.Index("keyword_postings_term", "term", postgresql_include=["chunk", "tf", "length"]),
+)
+"""An inverted index: one row per (term, chunk), the terms split as FTS5's ``unicode61`` splits
+them in the SQLite store (:func:`vectorstore.keywords.text_terms`)."""
+
 _COLUMNS = (
     documents.c.source,
     documents.c.title,
@@ -147,32 +170,19 @@ def _row_to_document(row: Sequence[Any]) -> StoredDocument:
     )
 
 
-class _NoKeywordSearch:
-    """Keyword search is not in PostgreSQL yet: dense search alone answers there."""
-
-    def search(self, query: str, k: int, **_filters: object) -> list[Hit]:
-        return []
-
-    def add(self, source: str, chunks: Sequence[KeywordChunk]) -> None:
-        return None
-
-    def remove(self, source: str) -> None:
-        return None
-
-
 class PostgresDocStore:
     """The document store in a PostgreSQL database; the same methods as the SQLite one."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.keywords: KeywordStore = _NoKeywordSearch()
+        self.keywords = PostgresKeywords(engine)
         self._quarantined: tuple[tuple[int, int], list[str]] | None = None
         try:
             with self.engine.begin() as conn:
                 # Replicas starting together must not race to create the tables.
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key("schema")})
                 _meta.create_all(conn)
-                for key in ("generation", "releases"):
+                for key in ("generation", "releases", "keyword_chunks", "keyword_words"):
                     conn.execute(pg_insert(meta).values(key=key, value=0).on_conflict_do_nothing())
         except sa.exc.OperationalError as exc:
             raise StoreUnavailableError(
@@ -205,8 +215,12 @@ class PostgresDocStore:
             )
 
     def mark_done(
-        self, docs: list[StoredDocument], chunks: dict[str, list[KeywordChunk]] | None = None
+        self,
+        docs: list[StoredDocument],
+        chunks: dict[str, list[KeywordChunk]] | None = None,
     ) -> None:
+        """Mark ``docs`` done and, in the same transaction, make ``chunks[source]`` each
+        source's keyword entries (sources missing from ``chunks`` keep theirs)."""
         if not docs:
             return
         stmt = pg_insert(documents).values(
@@ -246,6 +260,8 @@ class PostgresDocStore:
             },
         )
         with self._tx() as conn:
+            for source, group in (chunks or {}).items():
+                write_keywords(conn, source, group)
             conn.execute(upsert)
 
     def set_released(self, source: str, released: bool) -> bool:
@@ -287,6 +303,7 @@ class PostgresDocStore:
     def remove(self, source: str) -> None:
         with self._tx() as conn:
             conn.execute(documents.delete().where(documents.c.source == source))
+            delete_keywords(conn, source)
 
     def states(self) -> dict[str, tuple[str, str]]:
         """source -> (status, fingerprint) for every known source."""
@@ -326,3 +343,142 @@ class PostgresDocStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+BM25_K1, BM25_B = 1.2, 0.75
+"""Robertson's usual values, which SQLite's FTS5 ``bm25()`` uses too."""
+
+_SEARCH_SQL = """
+WITH totals AS (
+    SELECT CAST(greatest(max(value) FILTER (WHERE key = 'keyword_chunks'), 1) AS float8) AS n,
+           CAST(greatest(max(value) FILTER (WHERE key = 'keyword_words'), 1) AS float8) AS words
+    FROM meta
+), hits AS (
+    SELECT chunk, tf, length, CAST(count(*) OVER (PARTITION BY term) AS float8) AS df
+    FROM keyword_postings WHERE term = ANY(:terms)
+), scored AS (
+    SELECT chunk, sum(
+        ln(1 + (n - df + 0.5) / (df + 0.5))
+        * tf * (:k1 + 1) / (tf + :k1 * (1 - :b + :b * length * n / words))
+    ) AS score
+    FROM hits, totals {where} GROUP BY chunk ORDER BY score DESC, chunk LIMIT :k
+)
+SELECT c.chunk_id, s.score FROM scored s JOIN keyword_chunks c ON c.id = s.chunk
+ORDER BY s.score DESC, s.chunk
+"""
+"""BM25 with Lucene's non-negative idf, ``ln(1 + (N - df + 0.5) / (df + 0.5))``, in float8
+(numeric arithmetic made the sum 20x slower)."""
+
+
+def _move_totals(conn: sa.Connection, chunks: int, words: int) -> None:
+    for key, delta in (("keyword_chunks", chunks), ("keyword_words", words)):
+        conn.execute(meta.update().where(meta.c.key == key).values(value=meta.c.value + delta))
+
+
+def delete_keywords(conn: sa.Connection, source: str) -> None:
+    """Drop ``source``'s keyword entries inside the caller's transaction on ``conn``."""
+    gone = conn.execute(
+        keyword_chunks.delete()
+        .where(keyword_chunks.c.source == source)
+        .returning(keyword_chunks.c.id, keyword_chunks.c.length)
+    ).all()
+    if gone:
+        ids = [row[0] for row in gone]
+        conn.execute(keyword_postings.delete().where(keyword_postings.c.chunk.in_(ids)))
+        _move_totals(conn, -len(gone), -sum(row[1] for row in gone))
+
+
+def write_keywords(conn: sa.Connection, source: str, chunks: Sequence[KeywordChunk]) -> None:
+    """Replace ``source``'s keyword entries inside the caller's transaction on ``conn``."""
+    delete_keywords(conn, source)
+    if not chunks:
+        return
+    counted = [Counter(text_terms(c.text)) for c in chunks]
+    lengths = [sum(terms.values()) for terms in counted]
+    rows = [
+        {"chunk_id": c.id, "source": source, "length": n}
+        for c, n in zip(chunks, lengths, strict=True)
+    ]
+    insert = keyword_chunks.insert().returning(keyword_chunks.c.id, sort_by_parameter_order=True)
+    ids = list(conn.execute(insert, rows).scalars())
+    postings = [
+        (term, id_, tf, n)
+        for id_, terms, n in zip(ids, counted, lengths, strict=True)
+        for term, tf in terms.items()
+    ]
+    if postings:
+        # one statement of four arrays: thousands of rows per article in one round trip
+        terms, chunk_rows, tfs, chunk_lengths = (list(c) for c in zip(*postings, strict=True))
+        conn.execute(
+            sa.text(
+                "INSERT INTO keyword_postings (term, chunk, tf, length) SELECT * FROM unnest("
+                "CAST(:terms AS text[]), CAST(:chunks AS bigint[]), CAST(:tfs AS int[]), "
+                "CAST(:lengths AS int[]))"
+            ),
+            {"terms": terms, "chunks": chunk_rows, "tfs": tfs, "lengths": chunk_lengths},
+        )
+    _move_totals(conn, len(chunks), sum(lengths))
+
+
+class PostgresKeywords:
+    """Keyword search in PostgreSQL: :class:`vectorstore.keywords.KeywordStore` for
+    ``ASSISTANT_DATABASE_URL``. The document store writes through :func:`write_keywords` inside
+    its own transactions; :meth:`add` and :meth:`remove` are transactions of their own.
+
+    BM25 over ``keyword_postings``, not ``ts_rank`` over a ``tsvector`` column with a GIN index:
+    measured on news-dev (7,715 chunks, its 30 answerable questions, keyword search alone,
+    2026-12-02), the gold article's first chunk ranked hit@1/hit@5/MRR 16/22/0.635 with
+    ``ts_rank`` (which has no idf) and 19/25/0.713 with this BM25, as SQLite FTS5's ``bm25()``
+    does (19/25/0.711); and ``ts_rank`` reads every matching row's ``tsvector`` (a sequential
+    scan of 37 ms for one question), where the postings are read from one covering index
+    (0.3 ms; 2.6 ms in all with the scoring).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def add(self, source: str, chunks: Sequence[KeywordChunk]) -> None:
+        with self.engine.begin() as conn:
+            write_keywords(conn, source, chunks)
+
+    def remove(self, source: str) -> None:
+        with self.engine.begin() as conn:
+            delete_keywords(conn, source)
+
+    def search(
+        self,
+        query: str,
+        k: int,
+        *,
+        allowed_sources: Collection[str] | None = None,
+        excluded_sources: Collection[str] | None = None,
+    ) -> list[Hit]:
+        """The ``k`` best chunks by BM25 over the query terms; only from ``allowed_sources``
+        when given, never from ``excluded_sources``. Document frequencies count every chunk,
+        filtered or not, as FTS5's do."""
+        terms = list(dict.fromkeys(fold(t) for t in query_terms(query)))
+        if not terms or k < 1 or (allowed_sources is not None and not allowed_sources):
+            return []
+        params: dict[str, Any] = {"terms": terms, "k": int(k), "k1": BM25_K1, "b": BM25_B}
+        where = []
+        if allowed_sources is not None:
+            where.append("chunk IN (SELECT id FROM keyword_chunks WHERE source = ANY(:allowed))")
+            params["allowed"] = sorted(allowed_sources)
+        if excluded_sources:
+            where.append(
+                "chunk NOT IN (SELECT id FROM keyword_chunks WHERE source = ANY(:excluded))"
+            )
+            params["excluded"] = sorted(excluded_sources)
+        sql = _SEARCH_SQL.format(where=f"WHERE {' AND '.join(where)}" if where else "")
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.text(sql), params).all()
+        return [(str(i), float(score)) for i, score in rows if score > 0]
+
+    def chunk_ids(self) -> list[str]:
+        """Every chunk id with keyword entries, sorted (for consistency checks)."""
+        q = sa.select(keyword_chunks.c.chunk_id).order_by(keyword_chunks.c.chunk_id)
+        with self.engine.connect() as conn:
+            return list(conn.execute(q).scalars())
+
+    def close(self) -> None:
+        """Nothing of its own: the engine belongs to the document store."""
