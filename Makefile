@@ -16,7 +16,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install install-llm install-dev run llm test-model test test-fast test-slow doctest lint bench eval system-deps clean
+.PHONY: install install-llm install-dev run llm test-model test test-fast test-slow doctest lint bench bench-summaries eval system-deps clean
 
 install: $(STAMP)
 install-llm: $(STAMP_LLM)
@@ -90,6 +90,10 @@ test-slow: install-dev test-model system-deps
 
 bench: install-dev
 	$(BIN)/python benchmarks/run.py
+
+# Summaries on the 580 news-dev articles: one article, and topics of 50+ articles.
+bench-summaries: install-dev
+	$(BIN)/python benchmarks/summaries.py
 
 eval: install
 	$(BIN)/python -m assistant eval data/eval/derna-dev.jsonl --articles data/articles $(wildcard $(NEWS_DEV))

@@ -9,7 +9,7 @@ first, each with the central article's lead sentence quoted and cited.
 >>> topic_count(1), topic_count(8), topic_count(40), topic_count(2225)
 (1, 3, 6, 12)
 >>> short_name("Damar Hamlin updates: Buffalo Bills player asked in writing if team ... | CNN")
-'Damar Hamlin updates: Buffalo Bills player asked in writing if team'
+'Damar Hamlin updates'
 """
 
 from __future__ import annotations
@@ -81,11 +81,19 @@ def topic_count(n: int) -> int:
 _OUTLET_SUFFIX = re.compile(r"\s*(?:\||–|—| - )\s*[\w .,'’&-]{1,40}$")
 
 
-def short_name(title: str, max_words: int = 14) -> str:
-    """A title without the outlet suffix or trailing ellipsis, at most ``max_words`` words."""
+def short_name(title: str, max_words: int = 12) -> str:
+    """A title's head: without the outlet suffix, the trailing ellipsis, or what follows its
+    first colon or full stop, at most ``max_words`` words.
+
+    >>> short_name("Golden Globes 2023: 'Banshees of Inisherin' wins best comedy, 'The ...")
+    'Golden Globes 2023'
+    """
     name = " ".join(title.split())
     name = _OUTLET_SUFFIX.sub("", name) or name
     name = re.sub(r"\s*(?:\.\.\.|…)$", "", name)
+    head = re.split(r"(?<=\w)[:.] ", name, maxsplit=1)[0]
+    if len(head.split()) >= 2:
+        name = head
     tokens = name.split()
     return " ".join(tokens[:max_words]) if tokens else title
 
