@@ -3,8 +3,8 @@
 Two ``python app.py`` replicas, each with an empty data dir of its own, share one collection
 through ``ASSISTANT_CHROMA_URL`` and ``ASSISTANT_DATABASE_URL``: the same answers from either
 over ``/v1/chat/completions``, and an ingest through a third process (new, changed and removed
-files) seen by both and exact. Then the writer lock across processes, and the PostgreSQL
-index against the SQLite one in-process.
+files) seen by both and exact. Then the writer lock across processes, and a writer killed
+mid-ingest, after which the next ingest converges to a clean one.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ import http.client
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,8 @@ import pytest
 
 from assistant import Assistant
 from core.settings import load_settings
-from testing.ingest_helpers import snapshot, write_articles
+from ingest.pipeline import ingest_paths
+from testing.ingest_helpers import article, snapshot, write_articles
 from testing.paths import ROOT, SAMPLE_DIR
 from testing.servers import app_env, free_port, running_app
 from vectorstore.index import Index
@@ -74,13 +77,53 @@ def run_ingest(folder: Path, env: dict[str, str], *extra: str) -> subprocess.Com
     )
 
 
-def test_two_replicas_share_one_collection(
-    chroma_server: str, database_url: str, tmp_path: Path
-) -> None:
+@pytest.fixture
+def shared(chroma_server: str, database_url: str) -> dict[str, str]:
+    """The environment of every process of one deployment: the servers, and a collection of
+    its own on the session's ``chroma run`` (other tests use the same server)."""
+    return {
+        "ASSISTANT_CHROMA_URL": chroma_server,
+        "ASSISTANT_DATABASE_URL": database_url,
+        "ASSISTANT_COLLECTION": f"scaleout-{uuid.uuid4().hex[:8]}",
+    }
+
+
+def open_index(shared: dict[str, str], data_dir: Path) -> Index:
+    """An index in this process on the deployment's servers."""
+    return Index(
+        load_settings(
+            data_dir=data_dir,
+            chroma_url=shared["ASSISTANT_CHROMA_URL"],
+            database_url=shared["ASSISTANT_DATABASE_URL"],
+            collection=shared["ASSISTANT_COLLECTION"],
+        )
+    )
+
+
+def assert_converges(shared: dict[str, str], folder: Path, tmp_path: Path) -> None:
+    """One more ingest of ``folder`` leaves the deployment's index exactly a clean local ingest
+    of it, keyword entries included, and another one has nothing to do."""
+    index = open_index(shared, tmp_path / "check")
+    clean = Assistant(data_dir=tmp_path / "clean")
+    try:
+        assert ingest_paths([folder], index).ok
+        assert clean.ingest([folder]).ok
+        got = snapshot(index)
+        assert got == snapshot(clean.index)
+        assert got["records_match_store"] and got["all_done"]
+        stored = sorted(index.collection.get(include=[])["ids"])
+        assert index.docs.keywords.chunk_ids() == stored  # type: ignore[attr-defined]
+        again = ingest_paths([folder], index)
+        assert (again.added, again.updated, again.deleted, again.chunks_added) == (0, 0, 0, 0)
+    finally:
+        index.close()
+        clean.close()
+
+
+def test_two_replicas_share_one_collection(shared: dict[str, str], tmp_path: Path) -> None:
     articles = tmp_path / "articles"
     write_articles(articles, 3)
     shutil.copy(SAMPLE_DIR / "derna-siege.txt", articles / "derna.txt")
-    shared = {"ASSISTANT_CHROMA_URL": chroma_server, "ASSISTANT_DATABASE_URL": database_url}
     replicas = {name: tmp_path / f"replica-{name}" for name in ("a", "b")}
     ports = {name: free_port() for name in replicas}
 
@@ -121,41 +164,18 @@ def test_two_replicas_share_one_collection(
         again = json.loads(run_ingest(articles, cli).stdout)["report"]
         assert (again["skipped"], again["added"], again["chunks_added"]) == (4, 0, 0)
 
-    # the shared index is exactly a clean ingest of the folder, keyword entries included
-    shared_index = Index(
-        load_settings(
-            data_dir=tmp_path / "check", chroma_url=chroma_server, database_url=database_url
-        )
-    )
-    clean = Assistant(data_dir=tmp_path / "clean")
-    try:
-        assert clean.ingest([articles]).added == 4
-        got = snapshot(shared_index)
-        assert got == snapshot(clean.index)
-        assert got["records_match_store"] and got["all_done"]
-        stored = sorted(shared_index.collection.get(include=[])["ids"])
-        assert shared_index.docs.keywords.chunk_ids() == stored  # type: ignore[attr-defined]
-    finally:
-        shared_index.close()
-        clean.close()
+    assert_converges(shared, articles, tmp_path)
     # nothing shared was kept on the replicas' disks
     for data_dir in replicas.values():
         kept = {p.name for p in data_dir.iterdir()} if data_dir.exists() else set()
         assert not kept & {"chroma", "documents.sqlite", "records.sqlite", "bm25"}, kept
 
 
-def test_writer_lock_holds_across_processes(
-    chroma_server: str, database_url: str, tmp_path: Path
-) -> None:
+def test_writer_lock_holds_across_processes(shared: dict[str, str], tmp_path: Path) -> None:
     """The lock is PostgreSQL's, not a file's: a writer with another data dir still waits."""
     folder = tmp_path / "articles"
     write_articles(folder, 2)
-    holder = Index(
-        load_settings(
-            data_dir=tmp_path / "holder", chroma_url=chroma_server, database_url=database_url
-        )
-    )
-    shared = {"ASSISTANT_CHROMA_URL": chroma_server, "ASSISTANT_DATABASE_URL": database_url}
+    holder = open_index(shared, tmp_path / "holder")
     env = app_env(tmp_path / "other", free_port(), shared)
     try:
         with holder.write_lock():
@@ -169,3 +189,63 @@ def test_writer_lock_holds_across_processes(
         assert holder.docs.count() == 2
     finally:
         holder.close()
+
+
+CRASH_DRIVER = r"""
+import sys, time
+import ingest.pipeline as pipeline
+pipeline.BATCH_CHUNKS = 12  # many small writes, so there is a lot to interrupt
+from assistant import Assistant
+
+folder, point = sys.argv[1], sys.argv[2]
+a = Assistant()  # the servers and the collection from the environment
+
+def stop(*args, **kwargs):
+    print("CRASHPOINT", flush=True)
+    time.sleep(60)
+
+setattr(a.index.docs, point, stop)
+a.ingest([folder])
+"""
+
+
+@pytest.mark.parametrize(
+    "point",
+    [
+        pytest.param("mark_done", id="changed-files-written-not-done"),
+        pytest.param("remove", id="removing-a-deleted-file"),
+    ],
+)
+def test_killed_writer_then_ingest_converges(
+    shared: dict[str, str], tmp_path: Path, point: str
+) -> None:
+    """SIGKILL of a writer mid-ingest: its advisory lock goes with its connection, and the
+    next ingest, from another process and data dir, converges to a clean ingest."""
+    folder = tmp_path / "articles"
+    write_articles(folder, 6, sentences=24)
+    first = open_index(shared, tmp_path / "first")
+    try:
+        assert ingest_paths([folder], first).added == 6
+    finally:
+        first.close()
+    for seed in (0, 3):
+        (folder / f"article-{seed:03d}.txt").write_text(article(seed, 24) + f"\nUpdate {seed}.")
+    (folder / "article-004.txt").unlink()
+    write_articles(folder, 1, start=40, sentences=24)
+    driver = tmp_path / "driver.py"
+    driver.write_text(CRASH_DRIVER)
+    proc = subprocess.Popen(
+        [sys.executable, str(driver), str(folder), point],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=app_env(tmp_path / "crashed", free_port(), shared),
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    line = proc.stdout.readline().strip()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    assert line == "CRASHPOINT", proc.stderr.read()
+    # the killed writer's lock is gone: this ingest would otherwise fail after 30 s
+    assert_converges(shared, folder, tmp_path)
