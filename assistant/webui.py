@@ -631,19 +631,25 @@ def topic_choices(topics: Sequence[Topic]) -> list[tuple[str, str]]:
     return [(t.label, t.question) for t in topics]
 
 
-def topics_panel(assistant: Assistant) -> tuple[Any, ...]:
-    """The topics the indexed articles fall into, largest first. Outputs: (topics list)."""
+def topics_panel(assistant: Assistant) -> dict[str, Any]:
+    """The topics the indexed articles fall into, largest first. Output: the topics list."""
     try:
         topics = assistant.topics() if assistant.documents() else []
     except AssistantError:
         topics = []
     label = f"Topics ({len(topics)})" if topics else "Topics (none yet: add articles)"
-    return (update(choices=topic_choices(topics), value=None, label=label),)
+    return update(choices=topic_choices(topics), value=None, label=label)
 
 
-def ask_topic(choice: str | None) -> tuple[Any, ...]:
-    """A clicked topic becomes the question. Outputs: (question box)."""
-    return (choice or SKIP,)
+def ask_topic(choice: str | None) -> Any:
+    """A clicked topic becomes the question. Output: the question box."""
+    return choice or SKIP
+
+
+def clear_topic() -> dict[str, Any]:
+    """The topics list after a click was asked: nothing chosen, so the same topic can be
+    clicked again. Output: the topics list."""
+    return update(value=None)
 
 
 def new_chat() -> tuple[Any, ...]:
@@ -969,9 +975,9 @@ def build_app(
             concurrency_id="answers",
             **private,
         )
-        topics.input(ask_topic, [topics], [question], **private).then(
+        topics.input(ask_topic, [topics], [question], api_name="ask_topic", **private).then(
             _bind(respond, assistant), chat_in, chat_out, concurrency_id="answers", **private
-        )
+        ).then(clear_topic, None, [topics], **private)
         refresh_topics = _bind(topics_panel, assistant)
         app.load(refresh_topics, None, [topics], api_name="topics_panel", **private)
         gr.on(

@@ -357,3 +357,20 @@ def test_documents_view_searches_and_sorts(
         assert len(rows) == 1 and "derna-siege.txt" in rows[0]
     finally:
         page.context.close()
+
+
+def test_clicking_a_topic_asks_about_it(visitor: dict[str, Any], artifacts: Path) -> None:
+    page = visitor["page"]
+    page.locator("#topics-box").get_by_text("What the articles cover").click()
+    choice = page.locator("#topics label").first
+    choice.wait_for()
+    panel = page.locator("#sources .sources")
+    number = int(panel.get_attribute("data-answer") or 0) + 1
+    choice.click()
+    page.locator(f'#sources .sources[data-answer="{number}"]').wait_for()
+    page.screenshot(path=artifacts / "web-topic-answer.png", full_page=True)
+    chat = page.locator("#chat").inner_text()
+    assert "Tell me about" in chat and re.search(r"\[1\]", chat)
+    assert page.locator("#sources mark").count() >= 1
+    page.wait_for_function("!document.querySelector('#topics input:checked')")  # clickable again
+    _not_pwned(page, visitor["dialogs"])

@@ -522,7 +522,9 @@ def hostile_documents(server: Server) -> list[str]:
 def test_markup_in_documents_reaches_the_chat_and_sources_as_text(
     server: Server, tally: Tally, hostile_documents: list[str]
 ) -> None:
-    for question in hostile_documents:
+    # summaries quote headings (titles, outlets) as well as sentences
+    summaries = ["Tell me about the Vantrel bridge", "Summarize the article about Ostmere"]
+    for question in [*hostile_documents, *summaries]:
         messages, panel = _chat_html(
             _event(server.port, "respond", [question, None, None, "extractive", 5, "", ""])
         )
@@ -530,6 +532,16 @@ def test_markup_in_documents_reaches_the_chat_and_sources_as_text(
         cited = 'class="source"' in panel
         tally.add("markup in documents: chat and sources", cited and not foreign, f"{foreign}")
     assert tally.through["markup in documents: chat and sources"] == []
+
+
+def test_the_topics_panel_lists_the_articles_topics(
+    server: Server, hostile_documents: list[str]
+) -> None:
+    result = _event(server.port, "topics_panel", [])
+    panel = result["output"]["data"][0]  # a Radio update, with the choices
+    assert panel["label"].startswith("Topics (") and panel["choices"]
+    for label, question in panel["choices"]:
+        assert question.startswith("Tell me about ") and " · " in label
 
 
 @pytest.mark.browser

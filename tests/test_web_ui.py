@@ -520,17 +520,18 @@ def test_gradio_keeps_its_files_in_the_upload_area(
 # -- topics and the date range -------------------------------------------------------------------
 def test_topics_panel_lists_topics_that_ask_when_clicked(tmp_path: Path) -> None:
     fake = FakeAssistant(tmp_path)
-    (panel,) = webui.topics_panel(fake)
+    panel = webui.topics_panel(fake)
     assert panel["choices"] == [("A · 1 article · undated", "Tell me about A")]
     assert panel["label"] == "Topics (1)"
-    assert webui.ask_topic("Tell me about A") == ("Tell me about A",)
-    assert webui.ask_topic(None) == (webui.SKIP,)
+    assert webui.ask_topic("Tell me about A") == "Tell me about A"
+    assert webui.ask_topic(None) == webui.SKIP
+    assert webui.clear_topic() == webui.update(value=None)
 
 
 def test_topics_panel_of_an_empty_index(tmp_path: Path) -> None:
     fake = FakeAssistant(tmp_path)
     fake.docs = []
-    (panel,) = webui.topics_panel(fake)
+    panel = webui.topics_panel(fake)
     assert panel["choices"] == [] and "none yet" in panel["label"]
 
 
