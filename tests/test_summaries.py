@@ -234,3 +234,53 @@ def test_llm_summary_keeps_supported_sentences_and_falls_back(sample_assistant) 
         assert fallback.unsupported == ["Paris is lovely."]
     finally:
         a._llm = None
+
+
+@pytest.mark.slow
+def test_summarize_takes_any_wording_as_a_topic(sample_assistant) -> None:  # type: ignore[no-untyped-def]
+    answer = sample_assistant.summarize("Haftar's siege")
+    assert answer.request == "topic" and not answer.refused and answer.citations
+    assert answer.as_dict()["request"] == "topic"
+
+
+@pytest.mark.slow
+def test_the_cli_summarizes_with_the_request_in_its_json(sample_assistant) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import subprocess
+    import sys
+
+    from testing.paths import ROOT
+
+    data_dir = str(sample_assistant.settings.data_dir)
+    out = subprocess.run(
+        [sys.executable, "-m", "assistant", "ask", "Summarize the article.", "--json",
+         "--data-dir", data_dir],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    answer = json.loads(out.stdout)
+    assert answer["request"] == "article" and not answer["refused"]
+    assert len(answer["citations"]) >= 3
+
+
+@pytest.mark.slow
+@pytest.mark.llm
+@pytest.mark.timeout(600)
+def test_a_real_llm_summary_is_grounded_or_falls_back(sample_assistant, llm_server: str) -> None:  # type: ignore[no-untyped-def]
+    """SmolLM2-135M through llama.cpp: whatever it writes, every kept sentence is supported by
+    the passage it cites, and when nothing is, the extractive summary answers."""
+    from assistant.grounding import parse_markers, split_answer
+    from assistant.llm import make_llm_answerer
+
+    a = sample_assistant
+    settings = a.settings.model_copy(update={"llm_base_url": llm_server})
+    a._llm = make_llm_answerer(settings, a._extractive, max_tokens=160)
+    try:
+        for question in ("Summarize the article.", "What happened in Derna?"):
+            answer = a.ask(question, mode="llm")
+            assert not answer.refused and answer.citations, answer
+            for c in answer.citations:
+                assert a.document(c.source).text[c.start : c.end] == c.quote
+            if answer.mode == "llm":
+                assert all(parse_markers(s) for s in split_answer(answer.text)), answer.text
+    finally:
+        a._llm = None
