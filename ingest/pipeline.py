@@ -37,7 +37,7 @@ from core.types import StoredDocument
 from ingest.chunking import ChunkLimits, chunk_spans
 from ingest.loaders import Article, LoadError, kind_of, load_file
 from ingest.report import IngestReport, Progress
-from ingest.risk import assess
+from ingest.risk import RULES_VERSION, assess
 from vectorstore.index import Index
 from vectorstore.model_files import default_model_path, model_max_tokens, model_tokenizer
 
@@ -294,6 +294,9 @@ def _run(
     roots: list[Path], index: Index, settings: Settings, report: IngestReport, progress: ProgressFn
 ) -> None:
     salt = settings_fingerprint(settings)
+    # Documents stored under older assessment rules are assessed again (text only, no embedding;
+    # on a new index this only records the rules' version).
+    reassessed = index.docs.reassess(lambda text: assess(text).reasons, RULES_VERSION)
     states = index.docs.states()
     found = list(discover([r for r in roots if r.exists() or r.is_symlink()]))
     for root in roots:
@@ -379,3 +382,6 @@ def _run(
         if source not in seen and _in_scope(source, roots) and source not in failed_paths:
             report.chunks_deleted += index.delete_source(source)
             report.deleted += 1
+    written_now = {s for s, _ in report.flagged}
+    current = index.docs.states()
+    report.flagged += [(s, r) for s, r in reassessed if s not in written_now and s in current]

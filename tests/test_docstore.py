@@ -101,3 +101,20 @@ def test_a_failed_write_leaves_no_entries(store: DocumentStore) -> None:
     with pytest.raises((sqlite3.IntegrityError, sa.exc.IntegrityError)):
         store.mark_done([bad], {"/a": CHUNKS})
     assert store.keywords.search("Derna", 5) == [] and store.count() == 0
+
+
+def test_new_assessment_rules_reassess_the_stored_texts(store: DocumentStore) -> None:
+    """A data dir made under older rules gets the new flags without re-embedding anything."""
+    store.mark_done([doc("/a"), doc("/b", risk=("old reason",))])
+    store.set_released("/b", True)
+    g = store.generation()
+
+    def rules(text: str) -> tuple[str, ...]:
+        return ("new reason",) if "/a" in text else ()
+
+    assert store.reassess(rules, "rules-1") == [("/a", ("new reason",))]
+    assert store.quarantined() == ["/a"]
+    assert store.get("/b").risk == () and not store.get("/b").released  # type: ignore[union-attr]
+    assert store.generation() == g  # no chunk changed: keyword search is not rebuilt
+    assert store.reassess(lambda text: ("other",), "rules-1") == []  # same rules: not re-read
+    assert store.quarantined() == ["/a"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -214,6 +214,47 @@ class DocStore:
         self._quarantined = (key, sources)
         return sources
 
+    def meta(self, key: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def reassess(
+        self, reasons_of: Callable[[str], tuple[str, ...]], rules: str
+    ) -> list[tuple[str, tuple[str, ...]]]:
+        """Re-run the risk assessment over every stored text when ``rules`` (the assessment's
+        version) differs from the one the stored reasons came from; no chunk is touched.
+
+        Returns (source, reasons) for each document now flagged with new reasons. As on a
+        re-ingest, a release survives only where the reasons stay the same.
+        """
+        if self.meta("risk_rules") == rules:
+            return []
+        rows = self._conn.execute("SELECT source, text, risk FROM documents WHERE status = 'done'")
+        changed = []
+        for source, text, stored in rows.fetchall():
+            reasons = tuple(reasons_of(text))
+            if json.dumps(list(reasons)) != stored:
+                changed.append((source, reasons))
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._conn.executemany(
+                "UPDATE documents SET risk = ?, released = 0 WHERE source = ?",
+                [(json.dumps(list(r)), s) for s, r in changed],
+            )
+            self._conn.execute(
+                "INSERT INTO meta VALUES ('risk_rules', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (rules,),
+            )
+            self._conn.execute(
+                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'releases'"
+            )
+            self._conn.execute("COMMIT")
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        return [(s, r) for s, r in changed if r]
+
     def _releases(self) -> int:
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'releases'").fetchone()
         return int(row[0]) if row else 0
@@ -268,6 +309,9 @@ class DocumentStore(Protocol):
     ) -> None: ...
     def set_released(self, source: str, released: bool) -> bool: ...
     def quarantined(self) -> list[str]: ...
+    def reassess(
+        self, reasons_of: Callable[[str], tuple[str, ...]], rules: str
+    ) -> list[tuple[str, tuple[str, ...]]]: ...
     def remove(self, source: str) -> None: ...
     def states(self) -> dict[str, tuple[str, str]]: ...
     def get(self, source: str) -> StoredDocument | None: ...

@@ -18,7 +18,7 @@ import os
 import socket
 import time
 from collections import Counter
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -277,6 +277,40 @@ class PostgresDocStore:
                 meta.update().where(meta.c.key == "releases").values(value=meta.c.value + 1)
             )
         return n > 0
+
+    def reassess(
+        self, reasons_of: Callable[[str], tuple[str, ...]], rules: str
+    ) -> list[tuple[str, tuple[str, ...]]]:
+        """As :meth:`vectorstore.docstore.DocStore.reassess`; the rules' version is kept in
+        ``risk_rules`` (a table of its own: ``meta`` holds counters)."""
+        with self.engine.begin() as conn:
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key("reassess")})
+            conn.execute(sa.text("CREATE TABLE IF NOT EXISTS risk_rules (version TEXT NOT NULL)"))
+            stored = conn.execute(sa.text("SELECT version FROM risk_rules")).scalar()
+            if stored == rules:
+                return []
+            rows = conn.execute(
+                sa.select(documents.c.source, documents.c.text, documents.c.risk).where(
+                    documents.c.status == "done"
+                )
+            ).all()
+            changed = []
+            for source, text, risk in rows:
+                reasons = tuple(reasons_of(text))
+                if json.dumps(list(reasons)) != risk:
+                    changed.append((source, reasons))
+            for source, reasons in changed:
+                conn.execute(
+                    documents.update()
+                    .where(documents.c.source == source)
+                    .values(risk=json.dumps(list(reasons)), released=False)
+                )
+            conn.execute(sa.text("DELETE FROM risk_rules"))
+            conn.execute(sa.text("INSERT INTO risk_rules VALUES (:v)"), {"v": rules})
+            conn.execute(
+                meta.update().where(meta.c.key == "releases").values(value=meta.c.value + 1)
+            )
+        return [(s, r) for s, r in changed if r]
 
     def quarantined(self) -> list[str]:
         """Sources of flagged documents not released, sorted; cached until a write or release."""
