@@ -251,7 +251,7 @@ class Assistant:
             if as_of:  # "the latest" as of the day asked: later articles did not exist yet
                 passages = [p for p in passages if (p.chunk.published or "") <= as_of]
             answer = summaries.summarize_topic(
-                request.topic,
+                query,  # the topic, with the conversation's terms when it is "him" or "that"
                 passages,
                 docs,
                 summaries.extractive_scorer(self._extractive.score),

@@ -34,7 +34,7 @@ from assistant.answerer import cite
 from assistant.extractive import needs_previous
 from assistant.requests import Length
 from assistant.types import Answer, Citation, Passage
-from core.text import QUESTION_WORDS, STOP_WORDS, content_stems, split_sentences, stem, words
+from core.text import content_stems, split_sentences, words
 from core.types import StoredChunk, StoredDocument
 
 Vectors = Callable[[Sequence[str]], np.ndarray]
@@ -426,12 +426,15 @@ def summarize_topic(
     relevant: dict[str, list[Candidate]] = {}
     kept: list[str] = []
     done = 0
-    must = name_stems(topic)
+    must = content_stems(topic)
+    names = content_stems(" ".join(w for w in words(topic) if w[:1].isupper()))
     while done < len(order) and len(kept) < size.topic_articles:
         batch = order[done : done + size.topic_articles + BATCH_EXTRA]
         done += len(batch)
-        # an article that never names what the topic names ("Buffalo") is not about it
-        batch = [s for s in batch if names_enough(must, content_stems(_text(docs, s)))]
+        # an article that lacks the topic's words ("sesame allergy") or its names ("Seoul
+        # Halloween") is not about it: all of one or two, half of more
+        stems = {s: content_stems(_text(docs, s)) for s in batch}
+        batch = [s for s in batch if names_enough(must, stems[s]) and names_enough(names, stems[s])]
         chosen = best_passages(passages, batch)
         if leads is not None:  # an article's opening tells its story; add it when not retrieved
             have = {p.chunk.id for p in chosen}
@@ -510,22 +513,9 @@ def best_passages(
     return out
 
 
-def name_stems(topic: str) -> frozenset[str]:
-    """Stems of the names in ``topic`` (capitalised words that are not stop words).
-
-    >>> sorted(name_stems("the Buffalo snow storm")), sorted(name_stems("What Damar Hamlin did"))
-    (['buffalo'], ['damar', 'hamlin'])
-    """
-    return frozenset(
-        stem(w).lower()
-        for w in words(topic)
-        if w[0].isupper() and w.lower() not in STOP_WORDS | QUESTION_WORDS
-    )
-
-
 def names_enough(names: frozenset[str], stems: frozenset[str]) -> bool:
-    """Does a text with these ``stems`` name the topic? All of one or two names; at least half
-    of more (a topic named by a whole headline).
+    """Does a text with these ``stems`` name the topic? All of one or two of its content words
+    ("sesame allergy"); at least half of more (a topic named by a whole headline).
 
     >>> names_enough(frozenset({"buffalo"}), frozenset({"storm"}))
     False
