@@ -111,7 +111,8 @@ _LATEST = re.compile(
 _TOPIC = re.compile(
     r"^(?:what(?:'s| has| have)? (?:happened|happens|is happening|has been happening|went on|"
     r"is going on|was going on) (?P<prep>to|with|in|at|on|around|about|over) (?P<topic>.+?)\W*$|"
-    r"^(?:tell|inform|brief|update) (?:me|us) (?:about|on|of) (?P<topic2>.+?)\W*$|"
+    r"^(?:tell|inform|brief|update) (?:me|us) (?:more |everything )?(?:about|on|of) "
+    r"(?P<topic2>.+?)\W*$|"
     rf"^{_ASK_SUMMARY} (?:the )?(?:(?:news|coverage|reporting|{_MANY}|events|story so far) )?"
     r"(?:on|about|of|for|regarding|concerning|around) (?P<topic3>.+?)\W*$|"
     rf"^{_ASK_SUMMARY} (?P<topic4>(?!(?:the|this|that|these|those|it)\b).+?)\W*$|"

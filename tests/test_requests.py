@@ -52,6 +52,7 @@ CASES = [
     ),
     pytest.param("What do the articles say about sesame?", Request("topic", "sesame"), id="say"),
     pytest.param("tell me about it", Request("topic", "it"), id="follow-up-pronoun"),
+    pytest.param("Tell me more about him", Request("topic", "him"), id="tell-me-more"),
     # the latest
     pytest.param(
         "What's the latest on the Buffalo snow storm?",

@@ -284,3 +284,14 @@ def test_a_real_llm_summary_is_grounded_or_falls_back(sample_assistant, llm_serv
                 assert all(parse_markers(s) for s in split_answer(answer.text)), answer.text
     finally:
         a._llm = None
+
+
+@pytest.mark.slow
+def test_a_follow_up_topic_takes_its_subject_from_the_chat(sample_assistant) -> None:  # type: ignore[no-untyped-def]
+    history = [
+        {"role": "user", "content": "Who is besieging Derna?"},
+        {"role": "assistant", "content": "Libyan General Khalifa Haftar continues his siege [1]."},
+    ]
+    answer = sample_assistant.ask("Tell me more about him", history)
+    assert answer.request == "topic" and not answer.refused
+    assert "Haftar" in answer.search_query and answer.citations
