@@ -16,7 +16,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install install-llm install-dev run llm test-model test test-fast test-slow doctest lint bench bench-summaries eval system-deps clean
+.PHONY: install install-llm install-dev run llm test-model test test-fast test-slow doctest lint bench bench-keywords bench-summaries eval system-deps clean
 
 install: $(STAMP)
 install-llm: $(STAMP_LLM)
@@ -90,6 +90,10 @@ test-slow: install-dev test-model system-deps
 
 bench: install-dev
 	$(BIN)/python benchmarks/run.py
+
+# Keyword search in SQLite FTS5 and in PostgreSQL at 10k and 100k chunks (needs postgresql).
+bench-keywords: install-dev system-deps
+	$(BIN)/python benchmarks/keyword_stores.py
 
 # Summaries on the 580 news-dev articles: one article, and topics of 50+ articles.
 bench-summaries: install-dev

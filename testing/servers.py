@@ -141,7 +141,8 @@ def postgres_server(bindir: Path) -> Iterator[str]:
     PostgreSQL refuses to run as root, so as root it runs as the ``postgres`` user that
     Debian's package creates.
     """
-    base = Path(tempfile.mkdtemp(prefix="assistant-pg-"))
+    # /tmp: the postgres user can reach it whatever TMPDIR is, and the socket path stays short
+    base = Path(tempfile.mkdtemp(prefix="assistant-pg-", dir="/tmp"))
     as_user: list[str] = []
     if os.geteuid() == 0:
         as_user = ["runuser", "-u", "postgres", "--"]
@@ -149,7 +150,11 @@ def postgres_server(bindir: Path) -> Iterator[str]:
     data, port = base / "data", free_port()
 
     def pg(*args: str) -> None:
-        subprocess.run([*as_user, *args], check=True, capture_output=True, timeout=120)
+        done = subprocess.run([*as_user, *args], capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            log = base / "log"
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise RuntimeError(f"{Path(args[0]).name} failed: {done.stderr.strip()}\n{tail}")
 
     try:
         pg(str(bindir / "initdb"), "-D", str(data), "-U", "assistant", "--auth=trust",

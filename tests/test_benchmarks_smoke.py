@@ -85,3 +85,22 @@ def test_tiny_benchmark_run(tmp_path: Path) -> None:
     assert "reused" in result["figures_from"]["n_chunks, retrieval_*, answer_*"]
     assert (out / "latency.png").stat().st_size > 10_000
     assert not (out / "partial.json").exists()
+
+
+@pytest.mark.slow
+def test_tiny_keyword_stores_run(tmp_path: Path, postgres: str) -> None:
+    """Both keyword stores through the benchmark, on ~300 chunks (``postgres``: needs the
+    package, so the run is skipped, or failed in CI, the way the scale-out tests are)."""
+    out = tmp_path / "keyword_stores.json"
+    script = ROOT / "benchmarks" / "keyword_stores.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--sizes", "300", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(out.read_text())["rows"]
+    assert [r["store"] for r in rows] == ["sqlite-fts5", "postgresql"]
+    assert all(r["chunks"] >= 300 and r["search"]["n"] == 200 for r in rows)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -56,7 +56,9 @@ _COLUMNS = (
 )
 
 
-def _row_to_document(row: tuple[Any, ...]) -> StoredDocument:
+def row_to_document(row: Sequence[Any]) -> StoredDocument:
+    """A document from a row of the ``documents`` columns, in the order of ``_COLUMNS`` (the
+    PostgreSQL store selects the same columns)."""
     return StoredDocument(
         source=row[0],
         title=row[1],
@@ -273,7 +275,7 @@ class DocStore:
         row = self._conn.execute(
             f"SELECT {_COLUMNS} FROM documents WHERE source = ? AND status = 'done'", (source,)
         ).fetchone()
-        return None if row is None else _row_to_document(row)
+        return None if row is None else row_to_document(row)
 
     def listing(self) -> list[StoredDocument]:
         """Every finished document, without its text (for lists in the UI)."""
@@ -281,7 +283,7 @@ class DocStore:
         rows = self._conn.execute(
             f"SELECT {columns} FROM documents WHERE status = 'done' ORDER BY title, source"
         )
-        return [_row_to_document(row) for row in rows]
+        return [row_to_document(row) for row in rows]
 
     def count(self) -> int:
         row = self._conn.execute("SELECT COUNT(*) FROM documents WHERE status = 'done'").fetchone()

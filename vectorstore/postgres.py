@@ -12,6 +12,7 @@ document rows, so a crash leaves both or neither. One database holds one collect
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -28,6 +29,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 
 from core.errors import IndexBusyError, MissingExtraError, StoreUnavailableError
 from core.types import StoredDocument
+from vectorstore.docstore import row_to_document
 from vectorstore.keywords import Hit, KeywordChunk, fold, query_terms, text_terms
 
 _meta = sa.MetaData()
@@ -125,7 +127,8 @@ def advisory_lock(engine: Engine, name: str, wait_s: float, what: str) -> Iterat
     """Hold the session advisory lock ``name`` for the block, waiting up to ``wait_s``.
 
     Held by one connection, so it is released when the block ends or the process dies,
-    on whichever machine it runs.
+    on whichever machine it runs (and also if that connection breaks mid-block: PostgreSQL
+    cannot tell a lost writer from a dead one).
     """
     key = lock_key(name)
     with engine.connect() as conn:
@@ -150,28 +153,14 @@ def advisory_lock(engine: Engine, name: str, wait_s: float, what: str) -> Iterat
         try:
             yield
         finally:
-            conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-            conn.commit()
-
-
-def _row_to_document(row: Sequence[Any]) -> StoredDocument:
-    return StoredDocument(
-        source=row[0],
-        title=row[1],
-        text=row[2],
-        fingerprint=row[3],
-        published=row[4],
-        pages=[tuple(p) for p in json.loads(row[5])],
-        n_chunks=row[6],
-        url=row[7],
-        outlet=row[8],
-        risk=tuple(json.loads(row[9] or "[]")),
-        released=bool(row[10]),
-    )
+            with contextlib.suppress(sa.exc.DBAPIError):  # a broken connection holds nothing
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                conn.commit()
 
 
 class PostgresDocStore:
-    """The document store in a PostgreSQL database; the same methods as the SQLite one."""
+    """The document store in a PostgreSQL database, the same methods as the SQLite one; its
+    ``keywords`` are written with its rows."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -349,7 +338,7 @@ class PostgresDocStore:
         q = sa.select(*_COLUMNS).where(documents.c.source == source, documents.c.status == "done")
         with self.engine.connect() as conn:
             row = conn.execute(q).first()
-        return None if row is None else _row_to_document(row)
+        return None if row is None else row_to_document(row)
 
     def listing(self) -> list[StoredDocument]:
         """Every finished document, without its text (for lists in the UI)."""
@@ -363,7 +352,7 @@ class PostgresDocStore:
             .order_by(documents.c.title, documents.c.source)
         )
         with self.engine.connect() as conn:
-            return [_row_to_document(row) for row in conn.execute(q)]
+            return [row_to_document(row) for row in conn.execute(q)]
 
     def count(self) -> int:
         q = sa.select(sa.func.count()).select_from(documents).where(documents.c.status == "done")
