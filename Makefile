@@ -90,6 +90,7 @@ test-slow: install-dev test-model system-deps
 
 bench: install-dev
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/keywords.py
 
 # Keyword search in SQLite FTS5 and in PostgreSQL at 10k and 100k chunks (needs postgresql).
 bench-keywords: install-dev system-deps

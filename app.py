@@ -22,9 +22,15 @@ def main(argv: list[str]) -> int:
         nargs="?",
         default="data/articles",
         type=Path,
-        help="folder indexed on first start and by the re-scan button",
+        help="folder watched and indexed as files land (and by the re-scan button)",
     )
-    articles = parser.parse_args(argv).articles
+    parser.add_argument(
+        "--no-watch",
+        action="store_true",
+        help="do not watch the articles folder (web.watch); index it with the re-scan button",
+    )
+    args = parser.parse_args(argv)
+    articles = args.articles
     from assistant.local_llm import with_packaged_llm
     from assistant.server import build_server, serve
 
@@ -32,7 +38,12 @@ def main(argv: list[str]) -> int:
         # The packaged LLM, when installed and no other is configured: its server starts now
         # and loads the model while the index opens.
         settings = with_packaged_llm(load_settings(), wait=False)
+        if args.no_watch:
+            settings = settings.model_copy(
+                update={"web": settings.web.model_copy(update={"watch": False})}
+            )
         assistant = Assistant(settings=settings)
+        watcher = None
         if not articles.is_dir():
             print(
                 f"warning: {articles} is not a folder; the re-scan button will find nothing. "
@@ -40,6 +51,11 @@ def main(argv: list[str]) -> int:
                 file=sys.stderr,
                 flush=True,
             )
+        elif settings.web.watch:
+            # Indexes what changed while the app was down, then each file as it lands, while
+            # questions are answered.
+            watcher = assistant.watch(articles)
+            print(f"Watching {articles} for new, changed and removed articles.", flush=True)
         elif assistant.stats()["documents"] == 0:
             print(f"First start: indexing {articles} ...", flush=True)
             report = assistant.ingest([articles])
@@ -51,11 +67,15 @@ def main(argv: list[str]) -> int:
             f"{_count(stats['chunks'], 'chunk')} in {settings.data_dir}",
             flush=True,
         )
-        app = build_server(assistant, articles_dir=articles)
+        app = build_server(assistant, articles_dir=articles, watcher=watcher)
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    serve(app, settings)
+    try:
+        serve(app, settings)
+    finally:
+        if watcher is not None:
+            watcher.stop()
     return 0
 
 

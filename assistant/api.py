@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from core.settings import Settings, load_settings
 from core.types import StoredDocument
 from ingest.pipeline import ProgressFn, ingest_paths
 from ingest.report import IngestReport
+from ingest.watch import FolderWatcher
 from vectorstore.index import Index
 
 
@@ -68,10 +69,23 @@ class Assistant:
 
     # -- ingest ------------------------------------------------------------------------------
     def ingest(
-        self, paths: Iterable[str | os.PathLike[str]], progress: ProgressFn | None = None
+        self,
+        paths: Iterable[str | os.PathLike[str]],
+        progress: ProgressFn | None = None,
+        on_wait: Callable[[str], None] | None = None,
     ) -> IngestReport:
-        """Make the index match the files under ``paths`` (added, changed, removed)."""
-        return ingest_paths([Path(p) for p in paths], self.index, progress=progress)
+        """Make the index match the files under ``paths`` (added, changed, removed).
+
+        Another writer to the data dir makes it wait up to 30 s; ``on_wait`` hears why, once.
+        """
+        return ingest_paths(
+            [Path(p) for p in paths], self.index, progress=progress, on_wait=on_wait
+        )
+
+    def watch(self, folder: str | os.PathLike[str]) -> FolderWatcher:
+        """Start a thread that keeps the index matching ``folder`` (see :mod:`ingest.watch`);
+        questions are answered meanwhile. ``stop()`` it when done."""
+        return FolderWatcher(Path(folder), self.index).start()
 
     def remove(self, source: str) -> int:
         """Delete one document and its chunks; returns the number of chunks removed."""
@@ -459,7 +473,10 @@ class Assistant:
                     f"{unknown[0]} is not an indexed document; list them with Assistant.documents()"
                     " or the web app's Documents tab, and pass a citation's 'source'."
                 )
-        return self.retriever.search(query, k=k, sources=sources, exclude=excluded)
+        # A document being written (by this process or another) is left out until it is done,
+        # so no answer mixes its old and new chunks or cites text its stored row lacks.
+        hidden = [*excluded, *self.index.docs.pending()]
+        return self.retriever.search(query, k=k, sources=sources, exclude=hidden)
 
     def _check_index(self) -> None:
         if self.index.chunk_count() == 0:

@@ -18,13 +18,16 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from assistant.api import Assistant
+    from ingest.watch import FolderWatcher
 
 SHUTDOWN_S = 3
 """Open streams (Gradio's event stream stays open per visitor) get this long at shutdown."""
 
 
 def build_server(
-    assistant: Assistant, articles_dir: str | os.PathLike[str] = "data/articles"
+    assistant: Assistant,
+    articles_dir: str | os.PathLike[str] = "data/articles",
+    watcher: FolderWatcher | None = None,
 ) -> FastAPI:
     """The FastAPI app: ``/v1`` routes first, then the Gradio app mounted at ``/``.
 
@@ -40,7 +43,7 @@ def build_server(
     settings = assistant.settings
     options = launch_options(settings)  # also checks ASSISTANT_AUTH before anything starts
     use_upload_area(upload_area(settings))  # before any component is created
-    blocks = build_app(assistant, articles_dir=Path(articles_dir))
+    blocks = build_app(assistant, articles_dir=Path(articles_dir), watcher=watcher)
     blocks.queue(
         default_concurrency_limit=settings.web.concurrency_limit, max_size=settings.web.max_queue
     )

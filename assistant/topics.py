@@ -103,12 +103,8 @@ def cluster(vectors: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
     if k <= 1 or len(vectors) <= 1:
         return np.zeros(len(vectors), dtype=int)
     from sklearn.cluster import KMeans
-    from threadpoolctl import threadpool_limits  # a scikit-learn requirement
 
-    # One thread: on a busy machine OpenMP's threads spin-wait; 580 articles, 12 topics took
-    # 2-17 s with both cores and 0.17 s with one (load average 12, 2026-12-02).
-    with threadpool_limits(1):
-        return np.asarray(KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(vectors))
+    return np.asarray(KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(vectors))
 
 
 def find_topics(

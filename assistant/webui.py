@@ -38,11 +38,13 @@ from core.settings import Settings
 from core.types import StoredDocument
 from ingest.loaders import SUPPORTED
 from ingest.report import IngestReport, Progress
+from ingest.watch import WatchStatus
 
 if TYPE_CHECKING:
     import gradio as gr
 
     from assistant.api import Assistant
+    from ingest.watch import FolderWatcher
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,8 @@ MAX_SESSIONS = 1000
 keeps a copy of every component's config per session (about 60 kB here) for 10,000 sessions
 by default: about 600 MB for visitors and API clients long gone. A session dropped after
 1,000 newer ones starts a fresh chat on its next question."""
+WATCH_TICK_S = 2.0
+"""How often an open page asks the watcher what it does (and the index whether it changed)."""
 DOCS_PER_PAGE = 25
 """Rows of the documents table on one page: the page renders these, never the whole index."""
 SORTS = {
@@ -399,6 +403,44 @@ def message_html(text: str, kind: str = "info") -> str:
     return f'<div class="report {kind}"><p>{escape(text)}</p></div>'
 
 
+_WATCH_STATES = {
+    "starting": "Starting to watch",
+    "ingesting": "Indexing changes in",
+    "waiting": "Waiting to index",
+    "watching": "Watching",
+    "stopped": "Stopped watching",
+    "failed": "Not watching",
+}
+
+
+def watch_html(status: WatchStatus | None) -> str:
+    """The watcher's line for the Documents tab: what it does now (with progress), then the
+    latest ingest's report; empty when nothing is watched.
+
+    >>> watch_html(WatchStatus("watching", "/srv/articles"))[:70]
+    '<div class="watch watching"><p>Watching articles/ for new, changed and'
+    """
+    if status is None:
+        return ""
+    folder = escape(file_label(status.folder)) + "/"
+    head = f"{_WATCH_STATES.get(status.state, status.state)} {folder}"
+    if status.state == "watching":
+        head += " for new, changed and removed files."
+    elif status.state == "ingesting" and status.progress is not None:
+        p = status.progress
+        head += (
+            f": {p.files_done} of {p.files_total} files read, {p.chunks_written} passages stored."
+        )
+    else:
+        head += "."
+    parts = [f"<p>{head}</p>"]
+    if status.message:
+        parts.append(f'<p class="watch-message">{escape(status.message)}</p>')
+    if status.report is not None and (status.report.changed or status.report.failed):
+        parts.append('<p class="watch-latest">Latest:</p>' + report_html(status.report))
+    return f'<div class="watch {escape(status.state)}">' + "".join(parts) + "</div>"
+
+
 # -- uploads --------------------------------------------------------------------------------------
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 MAX_NAME = 120
@@ -669,6 +711,27 @@ def browse_documents(
     return documents_html(view), choices, view.page
 
 
+def watch_view(
+    assistant: Assistant,
+    watcher: FolderWatcher | None,
+    seen: float | None,
+    query: str = "",
+    sort: str = "newest",
+    page: float = 1,
+) -> tuple[Any, ...]:
+    """The watcher's status; the documents table again only when the index has changed since
+    this page last showed it (``seen``: the document store's generation then), so a visitor's
+    choice in the remove box is not reset every tick.
+
+    Outputs: (watch status, documents table, remove box, page number, seen).
+    """
+    status = watch_html(watcher.status() if watcher is not None else None)
+    generation = float(assistant.index.docs.generation())
+    if seen is not None and float(seen) == generation:
+        return status, SKIP, SKIP, SKIP, SKIP
+    return status, *browse_documents(assistant, query, sort, page), generation
+
+
 def add_uploads(
     assistant: Assistant,
     files: Sequence[str] | None,
@@ -829,9 +892,14 @@ def _bind(handler: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[..
 
 # -- the layout -----------------------------------------------------------------------------------
 def build_app(
-    assistant: Assistant, articles_dir: str | os.PathLike[str] = "data/articles"
+    assistant: Assistant,
+    articles_dir: str | os.PathLike[str] = "data/articles",
+    watcher: FolderWatcher | None = None,
 ) -> gr.Blocks:
     """The Blocks app: chat with sources, documents (browse, upload, remove, re-scan), ``/ask``.
+
+    With ``watcher`` (watching the articles folder), the Documents tab shows what it does and
+    its latest report, and the table follows the index, every 2 s.
 
     Layout and wiring only; what each event does is a handler above. Everything a visitor sees
     of their chat lives in per-session state, so concurrent visitors never see each other's
@@ -931,6 +999,11 @@ def build_app(
                     add = gr.Button("Add to the index", variant="primary", elem_id="add")
                     scan = gr.Button(f"Re-scan {articles.name}/", elem_id="rescan")
                     report = gr.HTML("", elem_id="report", js_on_load=None)
+                    watching = gr.HTML(
+                        watch_html(watcher.status() if watcher else None),
+                        elem_id="watch",
+                        js_on_load=None,
+                    )
                 with gr.Column(scale=2):
                     with gr.Row():
                         search = gr.Textbox(
@@ -1003,6 +1076,18 @@ def build_app(
         )
         for button, step in ((prev_page, -1), (next_page, 1)):
             button.click(_bind(browse_documents, assistant, step=step), view, docs_out, **private)
+        if watcher is not None:
+            seen = gr.State(None)
+            # Ticks run apart from answers and index writes, and take a few ms each.
+            gr.Timer(WATCH_TICK_S).tick(
+                _bind(watch_view, assistant, watcher),
+                [seen, *view],
+                [watching, *docs_out, seen],
+                concurrency_id="watch-status",
+                concurrency_limit=4,
+                show_progress="hidden",
+                **private,
+            )
         add.click(
             _bind(add_uploads, assistant, progress=gr.Progress()),
             [files, *view],

@@ -67,6 +67,9 @@ class WebSettings(_Section):
     max_upload_mb: float = Field(20.0, gt=0)
     concurrency_limit: int = Field(2, ge=1)
     max_queue: int = Field(32, ge=1)
+    watch: bool = True
+    """Watch the articles folder and ingest new, changed and removed files as they land
+    (``python app.py --no-watch`` turns it off; the re-scan button still works)."""
 
 
 class Settings(BaseSettings):

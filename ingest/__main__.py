@@ -92,7 +92,13 @@ def run_once(
     index: Index, paths: Sequence[str], console: Console, as_json: bool, wait_s: float = 30.0
 ) -> int:
     with progress_bar(console, enabled=not as_json) as update:
-        report = ingest_paths(paths, index, progress=update, lock_wait_s=wait_s)
+        report = ingest_paths(
+            paths,
+            index,
+            progress=update,
+            lock_wait_s=wait_s,
+            on_wait=lambda why: console.print(f"[yellow]{why} ...[/yellow]"),
+        )
     stats = index.stats()
     if as_json:
         print(json.dumps({"report": report.as_dict(), "stats": stats}, indent=2))

@@ -278,13 +278,17 @@ def ingest_paths(
     *,
     progress: ProgressFn | None = None,
     lock_wait_s: float = 30.0,
+    on_wait: Callable[[str], None] | None = None,
 ) -> IngestReport:
-    """Make the index hold exactly the ingestible files under ``paths``. See the module doc."""
+    """Make the index hold exactly the ingestible files under ``paths``. See the module doc.
+
+    Another writer makes it wait up to ``lock_wait_s``, calling ``on_wait`` with why, once.
+    """
     started = time.perf_counter()
     roots = [Path(p) for p in paths]
     settings = index.settings
     report = IngestReport()
-    with index.write_lock(lock_wait_s):
+    with index.write_lock(lock_wait_s, on_wait):
         _run(roots, index, settings, report, progress or (lambda _p: None))
     report.seconds = time.perf_counter() - started
     return report

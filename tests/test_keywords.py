@@ -148,3 +148,17 @@ def test_searches_from_threads_see_committed_state(store: SqliteKeywords) -> Non
         t.join()
     assert seen == [["c0"]] * 4
     store.close()
+
+
+def test_common_terms_beyond_the_budget_are_left_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vectorstore import keywords
+
+    store = SqliteKeywords(tmp_path / "documents.sqlite")
+    for source, chunks in CHUNKS.items():
+        store.add(source, chunks)
+    monkeypatch.setattr(keywords, "MATCH_BUDGET", 2)
+    # "derna" is in 3 chunks, over the budget of 2: only "zanzibar" (1 chunk) is matched
+    assert ids(store.search("Derna Zanzibar", 5)) == ["c0"]
+    assert len(store.search("Derna", 5)) == 3  # the rarest term is always kept

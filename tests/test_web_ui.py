@@ -541,3 +541,30 @@ def test_respond_passes_the_date_range(tmp_path: Path) -> None:
     assert fake.options[-1]["since"] == "2023-01-01" and fake.options[-1]["until"] is None
     list(webui.respond(fake, "Why?", [], [], "extractive", 5))
     assert fake.options[-1]["since"] is None
+
+
+def test_watch_status_and_the_table_following_the_index(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from ingest.report import IngestReport, Progress
+    from ingest.watch import WatchStatus
+
+    assert webui.watch_html(None) == ""
+    busy = WatchStatus("ingesting", "/srv/articles", progress=Progress(2, 5, 40, "/srv/a.txt"))
+    assert "Indexing changes in articles/: 2 of 5 files read, 40 passages" in webui.watch_html(busy)
+    waiting = WatchStatus("waiting", "/srv/<b>", message="Waiting for another ingest (pid 7)")
+    html = webui.watch_html(waiting)
+    assert "pid 7" in html and "<b>" not in html
+    done = WatchStatus("watching", "/srv/articles", report=IngestReport(added=1, seconds=0.4))
+    assert "Latest:" in webui.watch_html(done) and "Added 1" in webui.watch_html(done)
+
+    fake = FakeAssistant(tmp_path)
+    generation = {"n": 3}
+    fake.index = SimpleNamespace(docs=SimpleNamespace(generation=lambda: generation["n"]))
+    watcher = SimpleNamespace(status=lambda: done)
+    first = webui.watch_view(fake, watcher, None)  # type: ignore[arg-type]
+    assert first[-1] == 3.0 and first[1] != webui.SKIP
+    still = webui.watch_view(fake, watcher, 3.0)  # type: ignore[arg-type]
+    assert still[1:] == (webui.SKIP,) * 4  # the remove box keeps the visitor's choice
+    generation["n"] = 4
+    assert webui.watch_view(fake, watcher, 3.0)[-1] == 4.0  # type: ignore[arg-type]

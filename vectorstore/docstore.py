@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -78,20 +79,39 @@ class DocStore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._conn = sqlite3.connect(
-            path, timeout=60, check_same_thread=False, isolation_level=None
-        )
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
+        # One connection per thread: a question answered while an ingest writes reads the last
+        # committed state (WAL), never the writer's open transaction.
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._opened_lock = threading.Lock()
         self._conn.executescript(_SCHEMA)
         new_keywords = not self._has_table("keyword_text")
+        new_counts = not self._has_table("keyword_terms")
         self._conn.executescript(keywords.SCHEMA)
+        if new_counts and not new_keywords:
+            with self._tx() as db:  # entries written before their terms were counted
+                keywords.recount_terms(db)
         if new_keywords and self._conn.execute("SELECT 1 FROM documents LIMIT 1").fetchone():
             # A data dir from before keyword search moved here: its chunks need entries.
             self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('keywords_missing', '1')")
         self._migrate()
         self.keywords = SqliteKeywords(path)
         self._quarantined: tuple[tuple[int, int], list[str]] | None = None
+        self._pending: tuple[int, list[str]] | None = None
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path, timeout=60, check_same_thread=False, isolation_level=None
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+            with self._opened_lock:
+                self._opened.append(conn)
+        return conn
 
     def _migrate(self) -> None:
         """Add the columns a data dir made by an older version lacks."""
@@ -293,9 +313,28 @@ class DocStore:
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
         return int(row[0])
 
+    def pending(self) -> list[str]:
+        """Sources whose chunks are being written (or were, when a writer died), sorted;
+        cached until the generation moves. Readers leave them out until they are done."""
+        generation = self.generation()
+        cached = self._pending
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        rows = self._conn.execute(
+            "SELECT source FROM documents WHERE status = 'pending' ORDER BY source"
+        )
+        sources = [row[0] for row in rows]
+        self._pending = (generation, sources)
+        return sources
+
     def close(self) -> None:
+        """Close every thread's connection."""
         self.keywords.close()
-        self._conn.close()
+        with self._opened_lock:
+            opened, self._opened = self._opened, []
+        for conn in opened:
+            conn.close()
+        self._local = threading.local()
 
 
 class DocumentStore(Protocol):
@@ -314,6 +353,7 @@ class DocumentStore(Protocol):
     def reassess(
         self, reasons_of: Callable[[str], tuple[str, ...]], rules: str
     ) -> list[tuple[str, tuple[str, ...]]]: ...
+    def pending(self) -> list[str]: ...
     def remove(self, source: str) -> None: ...
     def states(self) -> dict[str, tuple[str, str]]: ...
     def get(self, source: str) -> StoredDocument | None: ...

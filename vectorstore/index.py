@@ -18,7 +18,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -106,7 +106,9 @@ class Index:
 
     # -- writing -----------------------------------------------------------------------------
     @contextmanager
-    def write_lock(self, wait_s: float = 30.0) -> Iterator[None]:
+    def write_lock(
+        self, wait_s: float = 30.0, on_wait: Callable[[str], None] | None = None
+    ) -> Iterator[None]:
         """Hold the data dir's writer lock, waiting up to ``wait_s`` for another writer; with
         ``database_url``, the database's advisory lock, which holds across machines."""
         if self._database is not None:
@@ -124,6 +126,14 @@ class Index:
                 except OSError as exc:
                     if exc.errno not in (errno.EAGAIN, errno.EACCES):
                         raise
+                    if on_wait is not None:  # once: say why nothing happens yet
+                        handle.seek(0)
+                        holder = handle.read().strip() or "another process"
+                        on_wait(
+                            f"Waiting for another ingest ({holder}) to finish writing to "
+                            f"{self.data_dir} (up to {wait_s:.0f} s)"
+                        )
+                        on_wait = None
                     if time.monotonic() >= deadline:
                         handle.seek(0)
                         holder = handle.read().strip() or "another process"

@@ -19,6 +19,7 @@ import re
 import sqlite3
 import threading
 import unicodedata
+from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -95,7 +96,7 @@ def query_terms(query: str) -> list[str]:
     """
     out: dict[str, None] = {}
     for word in words(query):
-        for token in _TOKEN.findall(word.lower()):
+        for token in text_terms(word):
             if len(token) > 1 and token not in FUNCTION_WORDS:
                 out.setdefault(token)
     return list(out)
@@ -121,29 +122,95 @@ CREATE INDEX IF NOT EXISTS keyword_chunks_source ON keyword_chunks (source);
 CREATE VIRTUAL TABLE IF NOT EXISTS keyword_text USING fts5(
     text, tokenize = 'unicode61 remove_diacritics 2'
 );
+CREATE TABLE IF NOT EXISTS keyword_terms (
+    term   TEXT PRIMARY KEY,
+    chunks INTEGER NOT NULL
+) WITHOUT ROWID;
 """
 """``keyword_chunks`` maps FTS5 rowids to chunk ids and sources (indexed, so a source's rows
-are found without scanning); ``keyword_text`` holds the searched text under the same rowid."""
+are found without scanning); ``keyword_text`` holds the searched text under the same rowid;
+``keyword_terms`` counts the chunks holding each token, kept with every write, so a search
+can choose its terms (:data:`MATCH_BUDGET`) with one lookup each instead of counting matches."""
+
+MATCH_BUDGET = 10_000
+"""Chunks one search may score. FTS5's ``bm25()`` costs a few microseconds per matching chunk,
+and a question's common words ("which", "team") match tens of thousands of chunks at 100k (a
+full match took 390 ms there, load average 10 on 2 cores), so terms are taken rarest first
+while their chunk counts add up to at most this (the rarest always); the commonest, whose IDF
+is lowest, are left out of the match. On news-dev (7,715 chunks, 2026-12-02) 10,000 and 7,000
+keep the full match's 29/30 retrieval hits, 5,000 gives 28 and 2,000 gives 27;
+benchmarks/keywords.py measures the latency at 10k and 100k chunks."""
+
+
+def pick_terms(terms: Sequence[str], counts: dict[str, int], budget: int) -> list[str]:
+    """The rarest ``terms`` whose chunk counts sum to at most ``budget`` (at least the rarest
+    one), in query order; unknown terms dropped.
+
+    >>> pick_terms(["team", "hamlin", "week", "zzz"], {"team": 900, "hamlin": 40, "week": 300}, 400)
+    ['hamlin', 'week']
+    """
+    known = sorted((counts[t], i) for i, t in enumerate(terms) if counts.get(t))
+    kept: list[int] = []
+    total = 0
+    for n, i in known:
+        if kept and total + n > budget:
+            break
+        kept.append(i)
+        total += n
+    return [terms[i] for i in sorted(kept)]
 
 
 def write_source(db: sqlite3.Connection, source: str, chunks: Sequence[KeywordChunk]) -> None:
     """Replace ``source``'s entries inside the caller's transaction on ``db``."""
     delete_source(db, source)
+    counts: Counter[str] = Counter()
     for chunk in chunks:
         row = db.execute(
             "INSERT INTO keyword_chunks (chunk_id, source) VALUES (?, ?)", (chunk.id, source)
         ).lastrowid
         db.execute("INSERT INTO keyword_text (rowid, text) VALUES (?, ?)", (row, chunk.text))
+        counts.update(set(text_terms(chunk.text)))
+    _count_terms(db, counts, +1)
 
 
 def delete_source(db: sqlite3.Connection, source: str) -> None:
     """Drop ``source``'s entries inside the caller's transaction on ``db``."""
+    counts: Counter[str] = Counter()
+    for (text,) in db.execute(
+        "SELECT text FROM keyword_text WHERE rowid IN "
+        "(SELECT rowid FROM keyword_chunks WHERE source = ?)",
+        (source,),
+    ):
+        counts.update(set(text_terms(text)))
+    if not counts:
+        return
     db.execute(
         "DELETE FROM keyword_text WHERE rowid IN "
         "(SELECT rowid FROM keyword_chunks WHERE source = ?)",
         (source,),
     )
     db.execute("DELETE FROM keyword_chunks WHERE source = ?", (source,))
+    _count_terms(db, counts, -1)
+
+
+def _count_terms(db: sqlite3.Connection, counts: Counter[str], sign: int) -> None:
+    db.executemany(
+        "INSERT INTO keyword_terms (term, chunks) VALUES (?, ?) "
+        "ON CONFLICT(term) DO UPDATE SET chunks = chunks + excluded.chunks",
+        [(t, sign * n) for t, n in counts.items()],
+    )
+    if sign < 0:
+        db.execute("DELETE FROM keyword_terms WHERE chunks <= 0")
+
+
+def recount_terms(db: sqlite3.Connection) -> None:
+    """Count every token again from the stored texts (for entries written before counts were
+    kept), inside the caller's transaction."""
+    counts: Counter[str] = Counter()
+    for (text,) in db.execute("SELECT text FROM keyword_text"):
+        counts.update(set(text_terms(text)))
+    db.execute("DELETE FROM keyword_terms")
+    _count_terms(db, counts, +1)
 
 
 class SqliteKeywords:
@@ -204,24 +271,43 @@ class SqliteKeywords:
         terms = query_terms(query)
         if not terms or k < 1 or (allowed_sources is not None and not allowed_sources):
             return []
-        # FTS5 drives (CROSS JOIN keeps it outermost): looking a rowid up in FTS5 under a
-        # MATCH re-runs the match, which is what a source-first plan would do per row.
+        db = self._connection()
+        terms = pick_terms(terms, self._counts(db, terms), MATCH_BUDGET)
+        if not terms:
+            return []
         sql = (
-            "SELECT c.chunk_id, -bm25(keyword_text) AS score "
-            "FROM keyword_text CROSS JOIN keyword_chunks AS c ON c.rowid = keyword_text.rowid "
+            "SELECT rowid, -bm25(keyword_text) AS score FROM keyword_text "
             "WHERE keyword_text MATCH ?"
         )
         params: list[object] = [match_expression(terms)]
+        # "+rowid": filter the matched rows; a plain rowid constraint would make FTS5 look each
+        # allowed rowid up under the MATCH, re-running the match per row.
+        within = "SELECT rowid FROM keyword_chunks WHERE source IN (SELECT value FROM json_each(?))"
         if allowed_sources is not None:
-            sql += " AND c.source IN (SELECT value FROM json_each(?))"
+            sql += f" AND +rowid IN ({within})"
             params.append(json.dumps(sorted(allowed_sources)))
         if excluded_sources:
-            sql += " AND c.source NOT IN (SELECT value FROM json_each(?))"
+            sql += f" AND +rowid NOT IN ({within})"
             params.append(json.dumps(sorted(excluded_sources)))
         sql += " ORDER BY score DESC LIMIT ?"
         params.append(int(k))
-        rows = self._connection().execute(sql, params).fetchall()
-        return [(str(i), float(s)) for i, s in rows if s > 0]
+        scored = [(r, s) for r, s in db.execute(sql, params) if s > 0]
+        if not scored:
+            return []
+        ids = dict(
+            db.execute(
+                "SELECT rowid, chunk_id FROM keyword_chunks WHERE rowid IN "
+                "(SELECT value FROM json_each(?))",
+                (json.dumps([r for r, _ in scored]),),
+            )
+        )
+        return [(str(ids[r]), float(s)) for r, s in scored if r in ids]
+
+    def _counts(self, db: sqlite3.Connection, terms: Sequence[str]) -> dict[str, int]:
+        """How many chunks hold each term (absent: none)."""
+        marks = ",".join("?" * len(terms))
+        rows = db.execute(f"SELECT term, chunks FROM keyword_terms WHERE term IN ({marks})", terms)
+        return {t: int(n) for t, n in rows}
 
     def chunk_ids(self) -> list[str]:
         """Every chunk id with keyword entries, sorted (for consistency checks)."""

@@ -364,6 +364,12 @@ class PostgresDocStore:
         with self.engine.connect() as conn:
             return int(conn.execute(q).scalar_one())
 
+    def pending(self) -> list[str]:
+        """Sources whose chunks are being written, sorted (readers leave them out)."""
+        q = sa.select(documents.c.source).where(documents.c.status == "pending")
+        with self.engine.connect() as conn:
+            return sorted(r[0] for r in conn.execute(q))
+
     def close(self) -> None:
         self.engine.dispose()
 
