@@ -128,7 +128,8 @@ def test_two_replicas_share_one_collection(shared: dict[str, str], tmp_path: Pat
     ports = {name: free_port() for name in replicas}
 
     def env(name: str) -> dict[str, str]:
-        return app_env(replicas[name], ports[name], shared)
+        # not watching the folder: the ingest under test is the third process's
+        return app_env(replicas[name], ports[name], {**shared, "ASSISTANT_WEB": '{"watch": false}'})
 
     logs = {name: tmp_path / f"{name}.log" for name in replicas}
     # a indexes the folder on its first start; b starts on what a wrote
