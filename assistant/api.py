@@ -20,6 +20,7 @@ from assistant.answerer import Answerer, final_answer
 from assistant.extractive import ExtractiveAnswerer
 from assistant.followup import rewrite_followup
 from assistant.quarantine import excluded_sources, leading, left_out
+from assistant.recency import asks_recent
 from assistant.requests import Request, recognise
 from assistant.retrieval import Retriever
 from assistant.types import Answer, History, Passage
@@ -31,6 +32,7 @@ from ingest.pipeline import ProgressFn, ingest_paths
 from ingest.report import IngestReport
 from ingest.watch import FolderWatcher
 from vectorstore.index import Index
+from vectorstore.reranker import cross_encoder
 
 
 class Assistant:
@@ -60,12 +62,20 @@ class Assistant:
         self.index = Index(settings, client=client)
         # The extractive answerer's vector cache also serves the retriever's query embedding,
         # so a question is embedded once.
-        self._extractive = ExtractiveAnswerer(lambda: self.index.embeddings, settings.answer)
+        # One cross-encoder, loaded on first use, reorders the candidates and scores sentences.
+        reranker = lambda: cross_encoder(settings.rerank)  # noqa: E731
+        self._extractive = ExtractiveAnswerer(
+            lambda: self.index.embeddings, settings.answer, reranker=reranker
+        )
         self.retriever = Retriever(
-            self.index, settings, embed_query=lambda q: self._extractive.vectors([q])[0].tolist()
+            self.index,
+            settings,
+            embed_query=lambda q: self._extractive.vectors([q])[0].tolist(),
+            reranker=reranker,
         )
         self._llm: Answerer | None = None
         self._topics: tuple[tuple[int, tuple[str, ...]], list[Any]] | None = None
+        self._newest: tuple[int, str | None] | None = None
 
     # -- ingest ------------------------------------------------------------------------------
     def ingest(
@@ -191,7 +201,10 @@ class Assistant:
         else:
             query = rewrite_followup(question, history)
         excluded = self.excluded(sources)
-        passages = self._retrieve(query, k, sources, excluded)
+        now = as_of or self.newest_date()
+        passages = self._retrieve(
+            query, k, sources, excluded, now=now, recent=asks_recent(query), as_of=as_of
+        )
         for part in answerer.stream(question, passages, history):
             if isinstance(part, Answer):
                 part.question = question
@@ -455,12 +468,25 @@ class Assistant:
             )
         return within
 
+    def newest_date(self) -> str | None:
+        """The publication date of the newest indexed article: what "this week" means when
+        the question gives no ``as_of``. Read again only after the index changes."""
+        generation = self.index.docs.generation()
+        if self._newest is None or self._newest[0] != generation:
+            dates = [d.published for d in self.index.docs.listing() if d.published]
+            self._newest = (generation, max(dates) if dates else None)
+        return self._newest[1]
+
     def _retrieve(
         self,
         query: str,
         k: int | None,
         sources: Sequence[str] | None,
         excluded: Sequence[str] = (),
+        *,
+        now: str | None = None,
+        recent: bool = False,
+        as_of: str | None = None,
     ) -> list[Passage]:
         self._check_index()
         if k is not None and not 1 <= k <= MAX_K:
@@ -476,7 +502,10 @@ class Assistant:
         # A document being written (by this process or another) is left out until it is done,
         # so no answer mixes its old and new chunks or cites text its stored row lacks.
         hidden = [*excluded, *self.index.docs.pending()]
-        return self.retriever.search(query, k=k, sources=sources, exclude=hidden)
+        # Only a given as_of leaves out later articles; the newest indexed date has none after.
+        return self.retriever.search(
+            query, k=k, sources=sources, exclude=hidden, now=now, recent=recent, as_of=as_of
+        )
 
     def _check_index(self) -> None:
         if self.index.chunk_count() == 0:

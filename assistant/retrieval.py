@@ -1,9 +1,11 @@
-"""Hybrid retrieval: dense search in Chroma plus BM25, fused by reciprocal rank fusion.
+"""Hybrid retrieval: dense search in Chroma plus BM25, fused by reciprocal rank fusion, then
+reordered by a cross-encoder that reads the query and each candidate together.
 
-The fusion and the near-duplicate collapse are pure functions over ids and passages; only
-:class:`Retriever` touches the index. Per query it does one embedding, one Chroma query, one
-keyword (BM25) search and at most one Chroma ``get`` for the keyword-only hits, so its cost
-does not grow with the number of chunks in Python.
+The fusion, the near-duplicate collapse and the reordering are pure functions over ids, passages
+and scores; only :class:`Retriever` touches the index and the model. Per query it does one
+embedding, one Chroma query, one keyword (BM25) search, at most one Chroma ``get`` for the keyword-only hits
+and one cross-encoder batch over ``rerank.candidates`` passages, so its cost does not grow with
+the number of chunks in Python.
 
 >>> rrf_fuse([["a", "b"], ["b", "c"]], k=60)[0][0]
 'b'
@@ -12,7 +14,10 @@ does not grow with the number of chunks in Python.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any, Protocol
 
+from assistant.recency import after, recency_prior
 from assistant.types import Passage
 from core.settings import Settings
 from core.text import words
@@ -132,8 +137,40 @@ def fuse(
     return collapse_near_duplicates(passages, near_duplicate, limit=top_k)
 
 
+def rerank(
+    passages: Sequence[Passage],
+    logits: Sequence[float],
+    top_k: int,
+    priors: Sequence[float] | None = None,
+) -> list[Passage]:
+    """The ``top_k`` passages by cross-encoder logit plus log-prior (the recency prior of a
+    question about recent news), each carrying the sum as ``relevance`` and its prior as
+    ``recency``; ties keep the fused order.
+
+    >>> c = lambda i: StoredChunk(i, "doc", "", "", 0, 0, 1)
+    >>> two = [Passage(c("a"), 0.5), Passage(c("b"), 0.4)]
+    >>> ids = lambda ps: [p.chunk.id for p in ps]
+    >>> ids(rerank(two, [-2.0, 3.0], 1)), ids(rerank(two, [1, 3], 1, priors=[0, -4]))
+    (['b'], ['a'])
+    """
+    prior = list(priors) if priors is not None else [0.0] * len(passages)
+    total = [float(logit) + p for logit, p in zip(logits, prior, strict=True)]
+    order = sorted(range(len(passages)), key=lambda i: -total[i])[:top_k]
+    return [
+        replace(passages[i], relevance=round(total[i], 4), recency=round(prior[i], 4))
+        for i in order
+    ]
+
+
+class Scorer(Protocol):
+    """A relevance model: one score per text for a query (the cross-encoder)."""
+
+    def score(self, query: str, texts: Sequence[str]) -> Any: ...
+
+
 class Retriever:
-    """Hybrid search over one :class:`~vectorstore.index.Index`."""
+    """Hybrid search over one :class:`~vectorstore.index.Index`, reranked when ``reranker``
+    (a function returning the cross-encoder, or None when it is turned off) is given."""
 
     def __init__(
         self,
@@ -141,10 +178,12 @@ class Retriever:
         settings: Settings | None = None,
         *,
         embed_query: Callable[[str], Sequence[float]] | None = None,
+        reranker: Callable[[], Scorer | None] | None = None,
     ) -> None:
         self.index = index
         self.settings = settings or index.settings
         self.embed_query = embed_query or (lambda text: index.embeddings.embed_query(text))
+        self.reranker = reranker
 
     def search(
         self,
@@ -153,9 +192,16 @@ class Retriever:
         k: int | None = None,
         sources: Sequence[str] | None = None,
         exclude: Sequence[str] | None = None,
+        now: str | None = None,
+        recent: bool = False,
+        as_of: str | None = None,
     ) -> list[Passage]:
         """The ``k`` best passages for ``query``, optionally only from ``sources``; never from
-        ``exclude`` (quarantined documents), in both searches, so ``k`` passages still come."""
+        ``exclude`` (quarantined documents), in both searches, so ``k`` passages still come.
+
+        ``now`` (ISO date) is when the question is asked: with ``recent`` (the question asks
+        about recent news) the reranker prefers the newest articles on the topic
+        (assistant/recency.py). Articles published after ``as_of`` are left out."""
         opts = self.settings.retrieval
         top_k = k or opts.top_k
         # Enough candidates that collapsing duplicates still leaves k passages.
@@ -175,6 +221,25 @@ class Retriever:
         missing = [id_ for id_, _ in keyword_hits if id_ not in known]
         known.update((c.id, c) for c in self.index.get_chunks(missing))
         keyword = [(known[id_], score) for id_, score in keyword_hits if id_ in known]
-        return fuse(
-            dense, keyword, rrf_k=opts.rrf_k, near_duplicate=opts.near_duplicate, top_k=top_k
+        if as_of is not None:
+            dense = [(c, s) for c, s in dense if not after(c.published, as_of)]
+            keyword = [(c, s) for c, s in keyword if not after(c.published, as_of)]
+        model = self.reranker() if self.reranker is not None else None
+        ranks = self.settings.rerank
+        pool = max(top_k, ranks.candidates) if model is not None else top_k
+        fused = fuse(
+            dense, keyword, rrf_k=opts.rrf_k, near_duplicate=opts.near_duplicate, top_k=pool
         )
+        if model is None:
+            return fused
+        priors = None
+        if recent and now is not None:
+            priors = [
+                recency_prior(
+                    p.chunk.published, now, weight=ranks.recency_weight, days=ranks.recency_days
+                )
+                for p in fused
+            ]
+        logits = model.score(query, [p.chunk.text for p in fused])
+        return rerank(fused, logits, top_k, priors)
+

@@ -22,6 +22,11 @@ class Passage:
     bm25_rank: int | None = None
     similarity: float | None = None
     """Cosine similarity of the chunk to the query, when dense search found it."""
+    relevance: float | None = None
+    """The cross-encoder's logit for (query, chunk) plus ``recency``, when it reranked."""
+    recency: float = 0.0
+    """The log-prior for the article's age (<= 0) when the question asks about recent news
+    (assistant/recency.py); 0 otherwise."""
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,26 @@ class RetrievalSettings(_Section):
     """Token-set Jaccard above which two hits count as the same passage."""
 
 
+class RerankSettings(_Section):
+    """The cross-encoder that reorders the fused candidates and scores answer sentences
+    (vectorstore/reranker.py). Defaults measured on news-dev (see benchmarks/README.md)."""
+
+    enabled: bool = True
+    """Off: the fused order is kept and the extractive answerer scores sentences without it."""
+    candidates: int = Field(10, ge=1, le=100)
+    """Fused passages the cross-encoder reads; the best ``top_k`` of them are kept."""
+    max_tokens: int = Field(256, ge=32, le=512)
+    """Word pieces per (question, text) pair; the text is cut, never the question."""
+    batch_size: int = Field(4, ge=1, le=256)
+    threads: int = Field(0, ge=0, le=64)
+    """ONNX Runtime intra-op threads; 0 means one per core."""
+    recency_weight: float = Field(0.5, ge=0)
+    recency_days: float = Field(30.0, gt=0)
+    """For a question about recent news, ``-recency_weight * log2(1 + age / recency_days)``
+    is added to each candidate's logit: a week costs 0.15, a year 1.9, eight years 3.3
+    (assistant/recency.py; news-dev: 25 of 30 answered with 0.5, 23 with 1.0)."""
+
+
 class AnswerSettings(_Section):
     mode: Literal["extractive", "llm"] = "extractive"
     max_sentences: int = Field(3, ge=1, le=8)
@@ -97,6 +117,7 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = EmbeddingSettings()
     chunking: ChunkingSettings = ChunkingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
+    rerank: RerankSettings = RerankSettings()
     answer: AnswerSettings = AnswerSettings()
     web: WebSettings = WebSettings()
 

@@ -357,3 +357,49 @@ def test_refusal_threshold_separates_measured_scores(sample_assistant: Any) -> N
     above = [i for s, i in unanswerable if s >= REFUSAL_THRESHOLD]
     assert set(above) <= set(KNOWN_MISSES)
     assert max(s for s, i in unanswerable if i not in KNOWN_MISSES) <= REFUSAL_THRESHOLD - 0.005
+
+
+# -- with a cross-encoder (a fake: logits from shared words) -----------------------------------
+class WordCross:
+    """Stands in for the cross-encoder: +2 per question word the text holds, from -6."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def score(self, query: str, texts: list[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        q = {w.strip("?.,").lower() for w in query.split()}
+        return np.array(
+            [-6.0 + 2.0 * len(q & {w.strip("?.,").lower() for w in t.split()}) for t in texts]
+        )
+
+
+def test_cross_encoder_reads_the_best_passages_sentences_and_carries_recency() -> None:
+    from dataclasses import replace
+
+    from assistant.extractive import CROSS_PASSAGES
+
+    cuts = [(0, 22), (23, 50), (51, 87), (88, 129), (130, len(DOC))]
+    passages = doc_passages(*cuts)
+    passages[0] = replace(passages[0], recency=-3.0)
+    cross = WordCross()
+    answerer = ExtractiveAnswerer(BagOfWords(), reranker=lambda: cross)
+    sentences, scored = answerer.score("Who besieges Derna?", passages)
+    assert {s.passage for s in sentences} == set(range(CROSS_PASSAGES))
+    assert len(cross.calls) == 1 and len(cross.calls[0]) == len(sentences)
+    first = next(s for s in scored if s.sentence.text == "Haftar besieges Derna.")
+    assert first.cross == pytest.approx(-6.0 + 2 * 2 - 3.0)  # two shared words, then the prior
+
+
+def test_refusal_follows_the_fitted_model_with_the_cross_encoder() -> None:
+    from assistant.extractive import signals
+    from assistant.refusal import REFUSAL
+
+    passages = doc_passages((0, len(DOC)))
+    answerer = ExtractiveAnswerer(BagOfWords(), reranker=WordCross)
+    for question in ("Who called for an end to the bombing?", "What is the capital of Australia?"):
+        _, scored = answerer.score(question, passages)
+        answer = final_answer(answerer.stream(question, passages))
+        assert answer.refused is (not REFUSAL.answers(signals(scored)))
+    assert not final_answer(answerer.stream("Who called for an end to the bombing?", passages)).refused
+    assert final_answer(answerer.stream("What is the capital of Australia?", passages)).refused
