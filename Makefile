@@ -16,7 +16,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install install-llm install-dev run llm test-model test test-fast test-slow doctest lint bench bench-keywords bench-summaries eval system-deps clean
+.PHONY: install install-llm install-dev run llm test-model test test-fast test-slow doctest lint bench bench-keywords bench-summaries bench-answers eval system-deps clean
 
 install: $(STAMP)
 install-llm: $(STAMP_LLM)
@@ -99,6 +99,11 @@ bench-keywords: install-dev system-deps
 # Summaries on the 580 news-dev articles: one article, and topics of 50+ articles.
 bench-summaries: install-dev
 	$(BIN)/python benchmarks/summaries.py
+
+# Refusal signals and ask latency with the cross-encoder on news-dev and the seed sets; refits
+# the refusal model (copy its constants into assistant/refusal.py).
+bench-answers: install-dev
+	$(BIN)/python benchmarks/answers.py
 
 eval: install
 	$(BIN)/python -m assistant eval data/eval/derna-dev.jsonl --articles data/articles $(wildcard $(NEWS_DEV))

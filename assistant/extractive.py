@@ -52,9 +52,10 @@ W_CROSS * sigmoid(logit / CROSS_TEMPERATURE)``: the learned model reads question
 together, while the overlap and form signals keep what it misses on acronyms ("What does LNA
 stand for?") and reasons. Chosen on news-dev plus the seed sets (see the README's tables)."""
 CROSS_TEMPERATURE = 2.0
-# Not for "what does X stand for": MS MARCO taught the model nothing about letters and their
+# Not for "what does X stand for", in the scores nor in the refusal (which then compares the
+# score alone with its threshold): MS MARCO taught the model nothing about letters and their
 # expansion; it ranks "LNA retreated to karsa." above "... Haftar's Libyan National Army ..."
-# (the seed questions x-a13, x-a14 are answered wrongly with it, right without).
+# (the seed questions x-a13, x-a14 are answered wrongly or refused with it, right without).
 """Logits span about -11..10; /2 keeps sentences between -4 and 4 apart in the sigmoid."""
 CROSS_PASSAGES = 3
 """Only the sentences of the best reranked passages are read by the cross-encoder: the best
@@ -523,12 +524,14 @@ def score_sentences(
     aliases = acronym_aliases(query, [s.text for s in sentences])
     out = []
     logits = list(cross) if cross is not None else [None] * len(sentences)
+    if qtype == "stand_for":
+        logits = [None] * len(sentences)  # see CROSS_TEMPERATURE: read by the other signals
     rows = zip(sentences, contexts, similarities, stems, logits, strict=True)
     for sentence, context, sim, st, logit in rows:
         overlap = term_overlap(weights, st, aliases)
         kind = type_match(qtype, sentence.text, question)
         relevance = W_SIMILARITY * max(0.0, sim) + W_OVERLAP * overlap
-        if logit is not None and qtype != "stand_for":
+        if logit is not None:
             learned = 1.0 / (1.0 + math.exp(-logit / CROSS_TEMPERATURE))
             relevance = (1.0 - W_CROSS) * relevance + W_CROSS * learned
         score = relevance * (1.0 - TYPE_GATE[qtype] * (1.0 - kind))
@@ -588,8 +591,68 @@ def select(
         if needs_previous(s.sentence.text) or lacks_form:
             key = (prev.source, prev.doc_start)
             picked[key] = (prev, max(s.score, picked.get(key, (prev, 0.0))[1]))
+    # Never cut inside a quotation: a sentence that opens a quote brings the ones up to its
+    # close, and one that closes a quote brings the ones back to its opening.
+    for sentence, priority in list(picked.values()):
+        opened, closed = quote_balance(sentence.text)
+        step = _next if opened else _previous if closed else None
+        current = sentence
+        for _ in range(MAX_QUOTE_SENTENCES if step else 0):
+            neighbour = step(current, sentences) if step else None
+            if neighbour is None:
+                break
+            key = (neighbour.source, neighbour.doc_start)
+            picked[key] = (neighbour, max(priority, picked.get(key, (neighbour, 0.0))[1]))
+            current = neighbour
+            if any(quote_balance(neighbour.text)):
+                break  # the quote's other end
     order = {s.source: i for i, s in reversed(list(enumerate(sentences)))}
     return sorted(picked.values(), key=lambda p: (order[p[0].source], p[0].doc_start))
+
+
+MAX_QUOTE_SENTENCES = 3
+"""A quotation is followed to its other end over at most this many further sentences."""
+
+
+def quote_balance(text: str) -> tuple[bool, bool]:
+    """(opens a quote it does not close, closes one it did not open).
+
+    >>> quote_balance('Maeitig said: "There can be no justification.'), quote_balance('he said.”')
+    ((True, False), (False, True))
+    >>> quote_balance('He said "no" twice.'), quote_balance("“Yes,” he said.")
+    ((False, False), (False, False))
+    """
+    depth = unopened = 0
+    for i, ch in enumerate(text):
+        if ch == "“":
+            depth += 1
+        elif ch == "”":
+            if depth:
+                depth -= 1
+            else:
+                unopened += 1
+        elif ch == '"':
+            # A straight quote opens after a space or at the start, else it closes.
+            opening = i == 0 or text[i - 1] in " (\n—–-:"
+            if opening and not depth:
+                depth += 1
+            elif depth:
+                depth -= 1
+            else:
+                unopened += 1
+    return depth > 0, unopened > 0
+
+
+def _next(s: Sentence, sentences: Sequence[Sentence]) -> Sentence | None:
+    """The sentence just after ``s`` in its document, if a candidate passage holds it."""
+    best: Sentence | None = None
+    for other in sentences:
+        later = other.source == s.source and other.doc_start >= s.doc_end
+        if later and (best is None or other.doc_start < best.doc_start):
+            best = other
+    if best is not None and best.doc_start - s.doc_end <= 3:
+        return best
+    return None
 
 
 def _previous(s: Sentence, sentences: Sequence[Sentence]) -> Sentence | None:
@@ -626,6 +689,8 @@ def compose(
         else:
             runs.append([s])
     runs.sort(key=lambda run: -max(priority[(s.source, s.doc_start)] for s in run))
+    # Parts from different articles say which article (and when) each one quotes.
+    several = len({run[0].source for run in runs}) > 1
     out = []
     for n, run in enumerate(runs, start=1):
         start, end = run[0].doc_start, run[-1].doc_end
@@ -634,8 +699,21 @@ def compose(
         chunk = passages[i].chunk
         citation = cite(n, passages[i], start - chunk.start, end - chunk.start)
         text = " ".join(_as_sentence(s.text) for s in run)
-        out.append((f"{text} [{n}]", citation))
+        lead = attribution(chunk.title, chunk.published) if several else ""
+        out.append((f"{lead}{text} [{n}]", citation))
     return out
+
+
+def attribution(title: str, published: str | None) -> str:
+    """``In "Title" (2023-01-10): `` before a part of an answer drawn from several articles.
+
+    >>> attribution("Derna under siege", "2016-11-01"), attribution("", None)
+    ('In "Derna under siege" (2016-11-01): ', '')
+    """
+    title = " ".join(title.split())
+    if not title:
+        return f"In an article of {published}: " if published else ""
+    return f'In "{title}" ({published}): ' if published else f'In "{title}": '
 
 
 def _as_sentence(text: str) -> str:

@@ -3,9 +3,9 @@ reordered by a cross-encoder that reads the query and each candidate together.
 
 The fusion, the near-duplicate collapse and the reordering are pure functions over ids, passages
 and scores; only :class:`Retriever` touches the index and the model. Per query it does one
-embedding, one Chroma query, one keyword (BM25) search, at most one Chroma ``get`` for the keyword-only hits
-and one cross-encoder batch over ``rerank.candidates`` passages, so its cost does not grow with
-the number of chunks in Python.
+embedding, one Chroma query, one keyword (BM25) search, at most one Chroma ``get`` for the
+keyword-only hits and one cross-encoder pass over ``rerank.candidates`` passages, so its cost
+does not grow with the number of chunks in Python.
 
 >>> rrf_fuse([["a", "b"], ["b", "c"]], k=60)[0][0]
 'b'
@@ -242,4 +242,3 @@ class Retriever:
             ]
         logits = model.score(query, [p.chunk.text for p in fused])
         return rerank(fused, logits, top_k, priors)
-

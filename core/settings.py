@@ -57,9 +57,9 @@ class RerankSettings(_Section):
 
     enabled: bool = True
     """Off: the fused order is kept and the extractive answerer scores sentences without it."""
-    candidates: int = Field(10, ge=1, le=100)
+    candidates: int = Field(8, ge=1, le=100)
     """Fused passages the cross-encoder reads; the best ``top_k`` of them are kept."""
-    max_tokens: int = Field(256, ge=32, le=512)
+    max_tokens: int = Field(192, ge=32, le=512)
     """Word pieces per (question, text) pair; the text is cut, never the question."""
     batch_size: int = Field(4, ge=1, le=256)
     threads: int = Field(0, ge=0, le=64)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import statistics
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,6 @@ import pytest
 
 from assistant.answerer import final_answer
 from assistant.extractive import (
-    REFUSAL_THRESHOLD,
     ExtractiveAnswerer,
     candidate_sentences,
     compose,
@@ -35,13 +33,11 @@ DEV_SET = ROOT / "data" / "eval" / "derna-dev.jsonl"
 EXTRA = Path(__file__).with_name("extra_questions.jsonl")
 
 KNOWN_MISSES = {
-    # Unanswerable questions that name something the article covers and ask for a property it
-    # never gives. They score 0.335-0.345, inside the answerable tail (the dev set's "Why does
-    # Haftar target the DMSC?" scores 0.332), so they are answered with the closest sentence.
-    # Kept in the file so the misses stay visible in the measurement.
-    "x-u14": "Which university did Ahmed Maetig attend?",
-    "p-u04": "When will the siege end?",
-    "p-u11": "What weapons does the LNA use?",
+    # Decided wrongly by the refusal model fitted on news-dev and the seed sets together
+    # (assistant/refusal.py): its figures include them. Kept in the file so that the misses stay
+    # visible in the measurement.
+    "x-u11": "How many people have died in the siege of Derna?",  # answered with the injured
+    "p-a08": "Are there US troops in Libya?",  # refused: score 0.41, logit -0.4
 }
 
 
@@ -335,28 +331,25 @@ def test_stream_through_the_api(sample_assistant: Any) -> None:
 
 
 @pytest.mark.slow
-def test_refusal_threshold_separates_measured_scores(sample_assistant: Any) -> None:
-    """The measurement behind REFUSAL_THRESHOLD (run with -s to see the figures)."""
+def test_refusal_signals_are_the_recorded_ones(sample_assistant: Any) -> None:
+    """The seed-set signals the refusal model was fitted on (benchmarks/results/answers.json,
+    written by benchmarks/answers.py) are what the answerer measures today."""
+    from assistant.extractive import signals
+
+    recorded = json.loads((ROOT / "benchmarks" / "results" / "answers.json").read_text())
     answerer = sample_assistant.answerer("extractive")
-    scores: dict[bool, list[tuple[float, str]]] = {True: [], False: []}
-    for case in load(DEV_SET) + load(EXTRA):
-        history = case.get("history")
-        passages = sample_assistant.retrieve(case["question"], history)
-        score = answerer.evidence(case["question"], passages, history)
-        scores[case["answerable"]].append((score, case["id"]))
-    answerable = sorted(scores[True])
-    unanswerable = sorted(scores[False])
-    print(
-        f"\nanswerable n={len(answerable)} lowest={answerable[:5]} "
-        f"median={statistics.median(s for s, _ in answerable):.3f}"
-        f"\nunanswerable n={len(unanswerable)} highest={unanswerable[-6:]} "
-        f"median={statistics.median(s for s, _ in unanswerable):.3f}"
-        f"\nthreshold={REFUSAL_THRESHOLD}"
-    )
-    assert answerable[0][0] >= REFUSAL_THRESHOLD + 0.005
-    above = [i for s, i in unanswerable if s >= REFUSAL_THRESHOLD]
-    assert set(above) <= set(KNOWN_MISSES)
-    assert max(s for s, i in unanswerable if i not in KNOWN_MISSES) <= REFUSAL_THRESHOLD - 0.005
+    for name, path in (("derna-dev", DEV_SET), ("extra", EXTRA)):
+        rows = {r["id"]: r for r in recorded["cases"][name]}
+        for case in load(path):
+            history = case.get("history")
+            passages = sample_assistant.retrieve(case["question"], history)
+            s = signals(answerer.score(case["question"], passages, history)[1])
+            row = rows[case["id"]]
+            assert s.score == pytest.approx(row["score"], abs=0.02), case["id"]
+            if row["cross"] is None:
+                assert s.cross is None, case["id"]
+            else:
+                assert s.cross == pytest.approx(row["cross"], abs=0.3), case["id"]
 
 
 # -- with a cross-encoder (a fake: logits from shared words) -----------------------------------
@@ -401,5 +394,41 @@ def test_refusal_follows_the_fitted_model_with_the_cross_encoder() -> None:
         _, scored = answerer.score(question, passages)
         answer = final_answer(answerer.stream(question, passages))
         assert answer.refused is (not REFUSAL.answers(signals(scored)))
-    assert not final_answer(answerer.stream("Who called for an end to the bombing?", passages)).refused
+    called = final_answer(answerer.stream("Who called for an end to the bombing?", passages))
+    assert not called.refused
     assert final_answer(answerer.stream("What is the capital of Australia?", passages)).refused
+
+
+QUOTED = (
+    'The mayor spoke on Monday. He said: "There can be no justification. '
+    'We will not accept it." Then he left.'
+)
+
+
+def test_a_quotation_is_never_cut() -> None:
+    chunk = StoredChunk("q", "q.txt", "Quote", QUOTED, 0, 0, len(QUOTED))
+    passages = [Passage(chunk, 1.0)]
+    sentences = candidate_sentences(passages)
+    answerer = ExtractiveAnswerer(BagOfWords(), AnswerSettings(max_sentences=1), threshold=0.0)
+    _, scored = answerer.score("Is there no justification?", passages)
+    assert scored[0].sentence.text.startswith("He said")  # it opens a quotation
+    chosen = select(scored, sentences, 1, 0.0)
+    text = " ".join(s.text for s, _ in chosen)
+    assert text.count('"') == 2 and text.endswith('accept it."')
+
+
+def test_parts_from_several_articles_name_their_article_and_date() -> None:
+    a = StoredChunk(
+        "a", "a.md", "Siege goes on", "Haftar besieges Derna.", 0, 0, 22, None, "2016-11-01"
+    )
+    b = StoredChunk(
+        "b", "b.md", "Envoy speaks", "Kobler called for calm.", 0, 0, 23, None, "2016-11-02"
+    )
+    passages = [Passage(a, 1.0), Passage(b, 0.9)]
+    s = candidate_sentences(passages)
+    parts = compose([(s[0], 0.9), (s[1], 0.8)], passages)
+    assert parts[0][0] == 'In "Siege goes on" (2016-11-01): Haftar besieges Derna. [1]'
+    assert parts[1][0].startswith('In "Envoy speaks" (2016-11-02): Kobler')
+    assert [c.quote for _, c in parts] == ["Haftar besieges Derna.", "Kobler called for calm."]
+    one = compose([(s[0], 0.9)], passages)
+    assert one[0][0] == "Haftar besieges Derna. [1]"
