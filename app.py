@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant import Assistant, AssistantError, load_settings
+
+if TYPE_CHECKING:
+    from ingest.watch import FolderWatcher
 
 
 def main(argv: list[str]) -> int:
@@ -44,6 +49,7 @@ def main(argv: list[str]) -> int:
             )
         assistant = Assistant(settings=settings)
         watcher = None
+        first_start = assistant.stats()["documents"] == 0
         if not articles.is_dir():
             print(
                 f"warning: {articles} is not a folder; the re-scan button will find nothing. "
@@ -51,16 +57,22 @@ def main(argv: list[str]) -> int:
                 file=sys.stderr,
                 flush=True,
             )
-        elif settings.web.watch:
-            # Indexes what changed while the app was down, then each file as it lands, while
-            # questions are answered.
-            watcher = assistant.watch(articles)
-            print(f"Watching {articles} for new, changed and removed articles.", flush=True)
-        elif assistant.stats()["documents"] == 0:
-            print(f"First start: indexing {articles} ...", flush=True)
-            report = assistant.ingest([articles])
-            failed = f", {len(report.failed)} failed" if report.failed else ""
-            print(f"Indexed {_count(report.added, 'article')}{failed}.", flush=True)
+        else:
+            if first_start:
+                # Before listening, so the first visitor finds the articles indexed.
+                print(f"First start: indexing {articles} ...", flush=True)
+                report = assistant.ingest([articles])
+                failed = f", {len(report.failed)} failed" if report.failed else ""
+                print(f"Indexed {_count(report.added, 'article')}{failed}.", flush=True)
+            if settings.web.watch:
+                # Indexes what changed while the app was down, then each file as it lands, while
+                # questions are answered.
+                watcher = assistant.watch(articles)
+                print(f"Watching {articles} for new, changed and removed articles.", flush=True)
+                if not first_start:
+                    threading.Thread(
+                        target=_say_when_caught_up, args=(watcher, articles), daemon=True
+                    ).start()
         stats = assistant.stats()
         print(
             f"Index: {_count(stats['documents'], 'article')}, "
@@ -77,6 +89,23 @@ def main(argv: list[str]) -> int:
         if watcher is not None:
             watcher.stop()
     return 0
+
+
+def _say_when_caught_up(watcher: FolderWatcher, articles: Path) -> None:
+    """One line once the watcher's first pass over the folder is done: what changed."""
+    if not watcher.wait_idle(24 * 3600):
+        return
+    status = watcher.status()
+    if status.report is None:
+        print(f"warning: {status.message or 'the articles folder was not indexed'}", flush=True)
+        return
+    r = status.report
+    failed = f", {len(r.failed)} failed" if r.failed else ""
+    print(
+        f"Caught up with {articles}: {r.added} new, {r.updated} changed, {r.skipped} unchanged, "
+        f"{r.deleted} removed{failed}.",
+        flush=True,
+    )
 
 
 def _count(n: int, noun: str) -> str:

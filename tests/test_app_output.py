@@ -30,9 +30,9 @@ NOISE = [
 ]
 
 
-def _run_in_terminal(articles: Path, data_dir: Path, log: Path) -> str:
+def _run_in_terminal(articles: Path, data_dir: Path, log: Path, until: str) -> str:
     """Start app.py on a pseudo-terminal (so terminal-only bars would show), wait until it
-    listens, stop it; returns everything it printed."""
+    listens and has printed a line matching ``until``, stop it; returns everything printed."""
     port = free_port()
     master, slave = pty.openpty()
     proc = subprocess.Popen(
@@ -60,7 +60,12 @@ def _run_in_terminal(articles: Path, data_dir: Path, log: Path) -> str:
     reader.start()
     try:
         wait_for_port(port, proc, timeout=240)
-        time.sleep(1)  # anything printed right after binding
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and not re.search(
+            until, b"".join(chunks).decode("utf-8", "replace"), re.M
+        ):
+            time.sleep(0.2)
+        time.sleep(1)  # anything printed right after
     finally:
         stop(proc)
         reader.join(10)
@@ -76,12 +81,13 @@ def outputs(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> list[s
     base = tmp_path_factory.mktemp("app-output")
     articles = base / "articles"
     shutil.copytree(SAMPLE_DIR, articles)
-    first = _run_in_terminal(articles, base / "index", artifacts / "app-first-start.log")
-    second = _run_in_terminal(articles, base / "index", artifacts / "app-second-start.log")
+    index = base / "index"
+    first = _run_in_terminal(articles, index, artifacts / "app-first-start.log", "^Chat on ")
+    second = _run_in_terminal(articles, index, artifacts / "app-second-start.log", "^Caught up")
     return [first, second]
 
 
-def test_first_start_says_what_it_indexed_and_where_to_open_the_chat(
+def test_each_start_says_what_it_indexed_and_where_to_open_the_chat(
     outputs: list[str],
 ) -> None:
     first, second = outputs
@@ -90,9 +96,13 @@ def test_first_start_says_what_it_indexed_and_where_to_open_the_chat(
     for text in (first, second):
         assert re.search(r"^Index: 1 article, \d+ chunks in .*index$", text, re.M), text
         assert re.search(r"^Chat on http://127\.0\.0\.1:\d+/ ", text, re.M), text
+        assert re.search(r"^Watching .*articles for new, changed and removed", text, re.M), text
     assert "First start" not in second
-    lines = [line for line in first.splitlines() if line.strip()]
-    assert len(lines) <= 5, first  # nothing but these lines (and uvicorn's, if any)
+    # a later start: the watcher catches up in the background and says what changed
+    assert re.search(r"^Caught up with .*articles: 0 new, 0 changed, 1 unchanged", second, re.M)
+    for text in (first, second):
+        lines = [line for line in text.splitlines() if line.strip()]
+        assert len(lines) <= 5, text  # nothing but these lines
 
 
 @pytest.mark.parametrize("pattern", NOISE)

@@ -89,7 +89,9 @@ def _upload(port: int, name: str, content: bytes) -> tuple[int, bytes]:
 def test_listens_on_loopback_and_indexed_the_articles_on_first_start(server: Server) -> None:
     log = server.log.read_text(errors="replace")
     assert f"http://127.0.0.1:{server.port}" in log
-    assert "Indexed 1 article." in log and "Index: 1 article, 3 chunks in " in log
+    assert (
+        "Indexed 1 article." in log and "Index: 1 article, 3 chunks in " in log
+    )  # before listening
     assert (server.data_dir / "documents.sqlite").exists()
 
 
