@@ -530,7 +530,8 @@ sup.cite { font-size: 0.75em; margin-left: 1px; }
 .source-title { font-weight: 600; }
 .source-meta { color: var(--body-text-color-subdued); font-size: 0.88em; margin-bottom: 6px; }
 .source-meta span + span::before { content: " · "; }
-.source-text { margin: 0 0 6px 0; line-height: 1.5; }
+/* the article's own line breaks: a title line stays apart from the text under it */
+.source-text { margin: 0 0 6px 0; line-height: 1.5; white-space: pre-line; }
 .source-text mark { background: #fde68a; color: #111; padding: 0 2px; border-radius: 2px; }
 .sources.empty, .docs.empty { color: var(--body-text-color-subdued); }
 table.docs { width: 100%; border-collapse: collapse; font-size: 0.92em; }
