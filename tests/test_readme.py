@@ -187,8 +187,9 @@ def test_python_block_with_the_app(block: Block, app_url: str, tmp_path: Path) -
 
 def test_make_run_starts_the_app() -> None:
     """``make run`` installs, then runs ``python app.py`` (which test_app_output.py starts)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     done = subprocess.run(
-        ["make", "-n", "-o", "install", "run"], cwd=ROOT, capture_output=True, text=True
+        ["make", "-n", "-o", "install", "run"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1].endswith("/bin/python app.py"), done.stdout
