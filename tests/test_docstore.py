@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from assistant import Assistant
+from core.errors import StoreUnavailableError
 from core.types import StoredDocument
 from vectorstore.docstore import DocStore, DocumentStore
 from vectorstore.keywords import KeywordChunk
@@ -118,3 +120,14 @@ def test_new_assessment_rules_reassess_the_stored_texts(store: DocumentStore) ->
     assert store.generation() == g  # no chunk changed: keyword search is not rebuilt
     assert store.reassess(lambda text: ("other",), "rules-1") == []  # same rules: not re-read
     assert store.quarantined() == ["/a"]
+
+
+def test_an_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
+    from testing.servers import free_port
+
+    url = f"postgresql://reader:s3cret@127.0.0.1:{free_port()}/news"
+    with pytest.raises(StoreUnavailableError, match="Cannot reach the database at") as caught:
+        Assistant(data_dir=tmp_path, database_url=url)
+    assert "s3cret" not in str(caught.value) and "ASSISTANT_DATABASE_URL" in str(caught.value)
+    with pytest.raises(StoreUnavailableError, match="must be a PostgreSQL URL"):
+        Assistant(data_dir=tmp_path, database_url="mysql://db/news")
