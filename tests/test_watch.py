@@ -50,6 +50,10 @@ def finds(a: Assistant, phrase: str, name: str) -> bool:
         return False
 
 
+def dense_finds(a: Assistant, vector: list[float], name: str) -> bool:
+    return any(Path(c.source).name == name for c, _ in a.index.dense_search(vector, 3))
+
+
 def test_changed_paths_ignore_hidden_and_outside() -> None:
     folder = Path("/srv/articles")
     got = changed_paths(
@@ -197,10 +201,14 @@ def test_cli_ingest_beside_a_watching_app_is_seen_or_waits(tmp_path: Path) -> No
     app = start_app(folder, data, driver)
     reader = Assistant(data_dir=data)  # stands for the app's answers: a third process's view
     try:
-        # the CLI writes another folder; the app (and any reader) sees it within seconds
+        # the CLI writes another folder; a reader that had already searched (embedded Chroma
+        # keeps the vectors it loaded) sees it within seconds, in dense search too
+        vector = reader.index.embeddings.embed_query("item 30-3 residents")
+        assert not dense_finds(reader, vector, "article-030.txt")
         done = cli_ingest(other, data)
         assert done.returncode == 0, done.stderr
-        seen = until(lambda: finds(reader, "item 30-3", "article-030.txt"), 10)
+        seen = until(lambda: dense_finds(reader, vector, "article-030.txt"), 10)
+        assert finds(reader, "item 30-3", "article-030.txt") and reader.index.reopened >= 1
         print(f"\nCLI ingest seen by another process after {seen:.2f} s")
 
         # while the app's watcher writes, a CLI ingest waits for it and says so

@@ -17,6 +17,7 @@ import fcntl
 import logging
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -47,7 +48,6 @@ class Index:
         client: Any = None,
         embeddings: SentenceEmbeddings | None = None,
     ) -> None:
-        from langchain_chroma import Chroma
         from langchain_classic.indexes import SQLRecordManager
 
         self.settings = settings
@@ -59,18 +59,7 @@ class Index:
         with open(self.data_dir / ".open.lock", "a") as opening:
             fcntl.flock(opening, fcntl.LOCK_EX)
             self.client = client or make_client(settings.store_dir, settings.chroma_url)
-            try:
-                self.chroma = Chroma(
-                    client=self.client,
-                    collection_name=settings.collection,
-                    embedding_function=_LazyEmbeddings(self),
-                    collection_configuration={"hnsw": {"space": "cosine"}},
-                )
-            except Exception as exc:
-                raise StoreUnavailableError(
-                    f"Cannot open the Chroma collection {settings.collection!r}: {exc}"
-                ) from exc
-            refuse_stored_embedding_function(self.chroma._collection)
+            self.chroma = self._open_collection()
             where = settings.chroma_url or "embedded"
             namespace = f"chroma/{where}/{settings.collection}"
             self._database: Engine | None = None
@@ -92,6 +81,57 @@ class Index:
         self.keywords: KeywordStore = self.docs.keywords
         self._count: tuple[int, int] | None = None
         """(document store generation, chunk count) of the last count."""
+
+        # Embedded Chroma keeps the vectors it has loaded: another process's writes stay out of
+        # this one's searches until the store is opened again, which a read does when the
+        # document store's generation has moved without this process writing (_follow).
+        self._reopens = client is None and settings.chroma_url is None
+        self._view = self.docs.generation()
+        self._writing = 0
+        self._view_lock = threading.Lock()
+
+    def _open_collection(self) -> Any:
+        from langchain_chroma import Chroma
+
+        try:
+            chroma = Chroma(
+                client=self.client,
+                collection_name=self.settings.collection,
+                embedding_function=_LazyEmbeddings(self),
+                collection_configuration={"hnsw": {"space": "cosine"}},
+            )
+        except Exception as exc:
+            raise StoreUnavailableError(
+                f"Cannot open the Chroma collection {self.settings.collection!r}: {exc}"
+            ) from exc
+        refuse_stored_embedding_function(chroma._collection)
+        return chroma
+
+    def _follow(self) -> None:
+        """Reopen embedded Chroma when another process has written to the data dir since this
+        one last looked, so answers never come from a stale view of the vectors."""
+        if not self._reopens or self._writing:
+            return
+        generation = self.docs.generation()
+        if generation == self._view:
+            return
+        with self._view_lock:
+            if generation == self._view or self._writing:
+                return
+            from chromadb.api.shared_system_client import SharedSystemClient
+
+            # Dropped from chromadb's per-path cache, not stopped: a search under way on the
+            # old client finishes; the next client loads the store from disk.
+            with SharedSystemClient._refcount_lock:
+                SharedSystemClient._identifier_to_system.pop(self.client._identifier, None)
+            self.client = make_client(self.settings.store_dir, None)
+            self.chroma = self._open_collection()
+            self._count = None
+            self._view = generation
+            self.reopened += 1
+
+    reopened = 0
+    """How many times this index reopened Chroma after another process wrote."""
 
     # -- parts -------------------------------------------------------------------------------
     @property
@@ -146,9 +186,13 @@ class Index:
             handle.truncate()
             handle.write(f"pid {os.getpid()}")
             handle.flush()
+            self._follow()  # what another writer did before this one, first
+            self._writing += 1
             try:
                 yield
             finally:
+                self._view = self.docs.generation()  # this process's own writes
+                self._writing -= 1
                 handle.seek(0)
                 handle.truncate()
                 fcntl.flock(handle, fcntl.LOCK_UN)
@@ -198,6 +242,7 @@ class Index:
         """Chunks in the collection. Chroma's ``count()`` scans (8 ms at 100k chunks), so the
         answer is kept until this index writes or the document store's generation moves, which
         every ingest and removal does, from any process."""
+        self._follow()
         generation = self.docs.generation()  # read first: a later write can only invalidate
         cached = self._count
         if cached is not None and cached[0] == generation:
@@ -207,6 +252,7 @@ class Index:
         return n
 
     def get_chunks(self, ids: Sequence[str]) -> list[StoredChunk]:
+        self._follow()
         if not ids:
             return []
         got = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
@@ -285,6 +331,7 @@ class Index:
     ) -> list[tuple[StoredChunk, float]]:
         """Nearest chunks to a query vector with cosine similarity, best first; only from
         ``sources`` when given, never from ``exclude``."""
+        self._follow()
         # No count() first: Chroma returns what it has when asked for more, and [] when empty.
         where = _source_filter(sources, exclude)
         got = self.collection.query(
