@@ -370,7 +370,7 @@ class WordCross:
 def test_cross_encoder_reads_the_best_passages_sentences_and_carries_recency() -> None:
     from dataclasses import replace
 
-    from assistant.extractive import CROSS_PASSAGES
+    from assistant.tuning import TUNING
 
     cuts = [(0, 22), (23, 50), (51, 87), (88, 129), (130, len(DOC))]
     passages = doc_passages(*cuts)
@@ -378,7 +378,7 @@ def test_cross_encoder_reads_the_best_passages_sentences_and_carries_recency() -
     cross = WordCross()
     answerer = ExtractiveAnswerer(BagOfWords(), reranker=lambda: cross)
     sentences, scored = answerer.score("Who besieges Derna?", passages)
-    assert {s.passage for s in sentences} == set(range(CROSS_PASSAGES))
+    assert {s.passage for s in sentences} == set(range(TUNING.cross_passages))
     assert len(cross.calls) == 1 and len(cross.calls[0]) == len(sentences)
     first = next(s for s in scored if s.sentence.text == "Haftar besieges Derna.")
     assert first.cross == pytest.approx(-6.0 + 2 * 2 - 3.0)  # two shared words, then the prior
