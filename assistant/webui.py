@@ -871,7 +871,10 @@ def _ingest(assistant: Assistant, paths: Sequence[Path], progress: ProgressBar) 
         )
 
     try:
-        return assistant.ingest(paths, progress=on_progress)
+        # the folder watcher (or a CLI ingest) may be writing: the bar says what it waits for
+        return assistant.ingest(
+            paths, progress=on_progress, on_wait=lambda why: progress(0, desc=why)
+        )
     except AssistantError as exc:
         import gradio as gr
 

@@ -66,7 +66,9 @@ class FakeAssistant:
         """One topic per document, named by its title."""
         return [Topic(d.title, 1, d.source, [d.source]) for d in self.docs]
 
-    def ingest(self, paths: Iterable[str | os.PathLike[str]], progress: Any = None) -> IngestReport:
+    def ingest(
+        self, paths: Iterable[str | os.PathLike[str]], progress: Any = None, on_wait: Any = None
+    ) -> IngestReport:
         paths = [Path(p) for p in paths]
         self.ingested.append(paths)
         files = [p for p in paths if p.is_file()]
