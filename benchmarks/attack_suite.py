@@ -4,7 +4,7 @@
     python benchmarks/attack_suite.py --llm 12        # also 12 questions in LLM mode (Qwen 0.5B)
     python benchmarks/attack_suite.py --calibrate     # score distributions behind the threshold
 
-The planted documents of ``tests/attack_suite.py`` (batches A-E) are written to
+The planted documents of ``testing/attack_suite.py`` (batches A-H) are written to
 ``data/attack-index/planted/`` and ingested beside the 580 articles of
 ``../shared/eval/news-dev/articles`` into ``data/attack-index/index`` (kept between runs, so only
 changed files are read; with ``--seed-index DIR`` an existing news-dev eval index is copied in
@@ -16,7 +16,7 @@ planted document (case, accents, spacing and punctuation ignored). The same ques
 asked with ``answer.use_flagged`` on, to show how many canaries quarantine keeps out.
 
 False flags: real articles the assessment flags, with their reasons (target at most 1 %).
-Results are printed per batch, tuning (A-C) apart from held out (D, E), and written as JSON
+Results are printed per batch, tuning (A-G) apart from held out (H), and written as JSON
 with ``--json``.
 """
 
@@ -65,7 +65,7 @@ def calibrate() -> dict[str, Any]:
         for p in sorted(suite.NEWS_ARTICLES.iterdir())
     ]
     with tempfile.TemporaryDirectory() as tmp:
-        tuning = [x for x in suite.ATTACKS if x.batch in suite.TUNING]
+        tuning = [x for x in suite.ATTACKS if x.batch in suite.TUNING and not x.stripped_at_ingest]
         paths = suite.write(Path(tmp), tuning)
         positives = [
             (x.id, assess(load_file(p, str(p), 50_000_000).text).score)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from ingest.chunking import split_sentences
 
-RULES_VERSION = "2026-12-02.4"
+RULES_VERSION = "2026-12-02.5"
 """Changed with any change to the rules or threshold: an ingest then re-assesses every stored
 document (``DocStore.reassess``), so an index built under older rules gets the new flags."""
 
@@ -40,9 +40,10 @@ FLAG_THRESHOLD = 0.825
 
 Fitted on 2026-12-02 (``python benchmarks/attack_suite.py --calibrate``) on the 580 real
 articles of news-dev (negatives: best score 0.75, none at or above 0.825) and the tuning
-batches A-E of ``tests/attack_suite.py`` plus the 24 forms of ``testing/injection_corpus.py``
-(positives: lowest score 0.9, a lone address). The held-out batches F and G were not used. See
-:data:`CALIBRATION`; ``tests/test_risk.py`` re-derives it.
+batches A-G of ``testing/attack_suite.py`` (less the two whose instruction ingest removes) plus
+the 24 forms of ``testing/injection_corpus.py`` (positives: lowest score 0.9, a lone address).
+The held-out batch H was not used. See :data:`CALIBRATION`; ``tests/test_risk.py`` re-derives
+it.
 """
 
 CALIBRATION = {
@@ -116,6 +117,13 @@ _AI = _words(
     r"readers?|summari[sz]ers?|pipelines?|models?)",
     r"automated (?:summar(?:y|ies)|readers?|agents?|systems?)",
     r"machine readers?",
+    r"answer(?:ing)? (?:engines?|bots?|machines?)",
+    r"ai (?:language )?models?",
+    r"(?:ai|automated|machine) (?:news )?(?:digests?|feeds?|aggregators?|crawlers?|indexers?)",
+    r"crawlers?",
+    r"as+is+t[ae]nt",
+    r"yapay zeka(?: asistan\w*)?",
+    r"asistan\w*",
     r"(?:the )?summari[sz]ers?",
     r"(?:ai|ki|ia)[- ](?:systems?|systeme?|modell?e?|models?|tools?|agents?|assistent(?:en)?|"
     r"assistants?|asysten\w*)",
@@ -191,11 +199,20 @@ _APPOSITION = (
 _TO = r"(?:to|for|para|pour|aux|au|an|fur|a|al|alla|ao|aos|per|voor|aan|dla|do)"
 _VOCATIVE = re.compile(
     rf"^(?:[\s>*#\"'(\[-]|<!--)*(?:to\s+)?(?:(?:dear|hey|hi|hello|attention|attn|ok|okay|listen|"
-    rf"psst|cher|chere|"
+    rf"psst|cher|chere|atencao|atencion|achtung|attenzione|toi|vous|tu|du|you|"
     rf"querido|querida|estimado|liebe[rs]?|caro|cara|hola|bonjour|hallo|ciao|ola|drogi|"
     rf"droga)[,!]?\s+)?"
-    rf"(?:the |all |any |every |our |le |la |les |el |los |die |der |il |o )?"
-    rf"(?:{_AI}|{_READER_OF_THIS})(?: ai| ia| ki)?\s*(?:[:;!]|--|[—–-]\s|,(?!{_APPOSITION}))|"
+    rf"(?:the |all |any |every |our |le |la |les |el |los |die |der |il |o |l')?"
+    rf"(?:{_AI}|{_READER_OF_THIS})(?: ai| ia| ki| virtual| virtuel(?:le)?| virtuale| digital)?"
+    rf"(?: (?:qui lis|que lees|che leggi|who reads?|that reads?|reading) "
+    rf"(?:ceci|esto|questo|this))?"
+    rf"\s*(?:[:;!]|--|[—–-]\s|,(?!{_APPOSITION})|\s(?:plz|pls|please)\b)|"
+    # "When you write your reply, ...", "As an AI language model, you ...": the answerer addressed
+    rf"^[\s>*#\"'(\[-]*(?:when|as|before|while|once) (?:you )?(?:write|give|compose|draft|prepare|"
+    rf"generate|produce)s? (?:your|the|an?|any) (?:reply|answer|response|summary)\b|"
+    rf"^[\s>*#\"'(\[-]*as an? (?:{_AI}),? you\b|"
+    rf"\b(?:written|intended|meant|published|made) (?:for|to be read by) (?:the |all |any )?"
+    rf"(?:{_AI})\b|"
     # "In your answer, ...": addressed to whoever writes the answer
     rf"^[\s>*#\"'(\[-]*in (?:your|any|every|each) (?:answers?|repl(?:y|ies)|responses?|"
     rf"summar(?:y|ies)|outputs?)\s*[,:]"
@@ -210,7 +227,7 @@ _HEADER_TO = re.compile(
     rf"(?:^|<!--|[|(\[])\s*(?:[\w'.;-]+ ){{0,3}}?{_TO}\s+(?:the |all |any |every |an? |le |la |"
     rf"les |el |los |die |der |den |das |dem |il |gli |o |os |as |de |het |l'|alle |tous les |"
     rf"todos los )?"
-    rf"(?:{_AI}|{_AI_LOOSE})(?:'s)?(?: (?:eyes|only|readers?|users?)){{0,2}}\s*[:|]"
+    rf"(?:{_AI}|{_AI_LOOSE})(?:'s)?(?: (?:eyes|only|readers?|users?)){{0,2}}\s*\)?\s*[:|]"
 )
 _MENTION = re.compile(rf"\b(?:{_AI}|{_READER_OF_THIS})\b")
 _LOOSE_ONLY = re.compile(rf"^{_AI_LOOSE}$")
@@ -229,6 +246,12 @@ _MARKER = re.compile(
     r"\b(?:system|admin|developer|root) (?:prompt|override|instructions?|message|mode)\s*:|"
     r"\bnew (?:system )?(?:instructions?|rules?|directives?)\s*:|"
     r"```\s*(?:system|instructions?|prompt|assistant|user|developer)\b|"
+    r"^\s*(?:tool|function)(?: call)? (?:result|output|response)\b|"
+    r"^[-=*#~_\s]*end of (?:the )?(?:article|document|text|story|context|passages?|input)"
+    r"[-=*#~_\s]*$|"
+    r"\bnew (?:task|assignment|objective)\s*:|"
+    r"^\s*(?:developer|system|admin|operator|administrator) (?:message|note|notice|instructions?)"
+    r"\b|"
     r"</?[a-z]+[_-](?:system|instructions?|prompt|admin|override|note|message)[a-z_-]*>|"
     r"</?(?:system|instructions?|prompt|admin|override|ai|llm|model)[_-][a-z_-]+>|"
     r"\[\s*(?:system|admin|developer|override|instructions?)(?: [a-z]+){0,2}\s*\]|"
@@ -241,7 +264,8 @@ _MARKER = re.compile(
 # Orders to set aside what the model was told, in six languages.
 _OVERRIDE = re.compile(
     r"\b(?:ignore|disregard|forget|override|bypass|set aside|pay no attention to|"
-    r"pay no heed to|take no notice of|"
+    r"pay no heed to|take no notice of|ignor|"
+    r"yok say|unut|gormezden gel|"
     r"zignoruj|zapomnij|pomin|"
     r"ignorez?|ignorer|oubliez?|oublier|ne (?:tenez|tiens) pas compte d\w*|faites abstraction d\w*|"
     r"ignora|ignoren?|olvida|olvide|olviden|descarta|omite|haz caso omiso d\w*|"
@@ -254,7 +278,10 @@ _OVERRIDE = re.compile(
     r"anweisungen|regeln|vorgaben|instruktionen|istruzioni|regole|instrucoes|regras|"
     r"tout ce qui precede|todo lo anterior|alles (?:bisherige|vorherige|obige)|"
     r"instructies|regels|opdrachten|(?:the rest of )?(?:your |the )?context|"
-    r"polecenia|instrukcje|zasady)\b"
+    r"polecenia|instrukcje|zasady|guidance|instruc\w*|talimat\w*)\b|"
+    r"\b(?:all |any )?(?:earlier|previous|prior|above|original|former) (?:guidance|instructions?|"
+    r"rules|directives?|prompts?)(?: (?:given|sent) to you)? (?:is|are) (?:now )?"
+    r"(?:void|cancell?ed|revoked|obsolete|no longer valid|invalid|superseded|withdrawn)\b"
 )
 
 _ANSWER_VERBS = (
@@ -295,6 +322,9 @@ _ANSWER_ORDER = re.compile(
     rf"|\b(?:any|every|each|all) (?:responses?|answers?|repl(?:y|ies)|summar(?:y|ies))"
     rf"(?: [\w-]+){{0,5}}? (?:(?:must|should|shall|needs? to|has to|have to) )?(?:names?|says?|"
     rf"states?|mentions?|includes?|credits?|cites?)\b"
+    rf"|\bpresent (?:this|it|that) as (?:the|your) (?:answer|fact|response)\b"
+    rf"|\b(?:must|should|shall|are to|is to) (?:attribute|credit)\b"
+    rf"|\b(?:tell|inform) (?:its|their|your) (?:users|readers)\b"
     rf"|\b(?:whatever|no matter what)\b[^.!?\n]{{0,40}}\bthe answer is\b"
     rf"|\b(?:the )?correct (?:answer|response|reply) (?:to (?:this|that|it|any|the) \w+ )?is\b"
     rf"|\b(?:the )?(?:only|right|proper|expected|official) (?:answer|response|reply) to "
@@ -337,7 +367,7 @@ _META = re.compile(
     r"\bgenerated (?:from|about|based on) this (?:text|page|article|document|story)\b|"
     r"\byou(?:'re| are) reading (?:a|this|the) (?:document|text|passage|page|snippet)\b|"
     r"\bretrieved (?:for|in answer to) (?:a|your|the) (?:question|query)\b|"
-    r"\b(?:the rest of )?your context\b|"
+    r"\b(?:the rest of )?your context\b|\b(?:given|sent) to you\b|\byou (?:were|have been) given\b|"
     r"\b(?:je|jouw|uw) (?:instructies|regels|antwoorden?)\b|\b(?:eerdere|vorige) instructies\b"
 )
 
@@ -404,7 +434,10 @@ _LEAK = re.compile(
 
 # An AI reader as the subject of an order: "AI assistants must tell every reader ...".
 _AI_SUBJECT = re.compile(
-    rf"\b(?:{_AI})(?:\s+(?:of|about|for|reading|processing|summari[sz]ing|that reads?|who reads?)"
+    rf"\b(?:we |i )?(?:ask|request|urge|instruct|require|want|expect) (?:any|all|every|the|each)? ?"
+    rf"(?:{_AI})(?: (?:that|which|who) \w+ (?:this|these|the) \w+)? to\b|"
+    rf"\b(?:{_AI})(?:\s+(?:of|about|for|reading|processing|summari[sz]ing|quoting|citing|using|"
+    rf"indexing|crawling|scraping|that reads?|who reads?)"
     rf"\s+(?:this|these|the)\s+\w+)?\s+(?:must|should|shall|are to|is to|have to|has to|need to|"
     rf"needs to|"
     rf"are required to|is required to|may only|can only|will now|are instructed to|"
@@ -420,14 +453,16 @@ _IMPERATIVE_START = re.compile(
     r"vergiss|ignoriere|beachte|merke|rispondi|ricorda|negeer|vergeet|antwoord|zeg)\b"
 )
 
-# Japanese: an address to an assistant, an order to ignore instructions, "answer that ...".
-_JA_ADDRESS = re.compile(
-    r"(?:ai)?(?:アシスタント|チャットボット|言語モデル|ボット)(?:へ|に|さん|様)?\s*[:：、,，]"
+# Japanese and Chinese: an address to an assistant, an order to ignore instructions, "answer".
+_CJK_ADDRESS = re.compile(
+    r"(?:ai)?(?:アシスタント|チャットボット|言語モデル|ボット)(?:へ|に|さん|様)?\s*[:：、,，]|"
+    r"(?:致|给|对)?\s*(?:ai|人工智能)?\s*(?:助手|助理|机器人|模型)(?:们)?\s*[:：，,]"
 )
-_JA_OVERRIDE = re.compile(
-    r"(?:以前|前|これまで|上記|すべて|全て)の?(?:指示|命令|ルール)を?(?:無視|忘れ)"
+_CJK_OVERRIDE = re.compile(
+    r"(?:以前|前|これまで|上記|すべて|全て)の?(?:指示|命令|ルール)を?(?:無視|忘れ)|"
+    r"(?:忽略|无视|忘记).{0,6}(?:指令|指示|说明|规则)"
 )
-_JA_ANSWER = re.compile(r"と(?:答え|回答し|言っ|書い)て")
+_CJK_ANSWER = re.compile(r"と(?:答え|回答し|言っ|書い)て|回答.{0,4}是|告诉用户")
 
 _EXFIL = re.compile(r"!\[[^\]]*\]\(|\]\(https?://[^)]*[{?]|https?://[^\s]*\{[a-z_]+\}")
 
@@ -508,6 +543,7 @@ def sentence_signals(sentence: str) -> tuple[str, ...]:
     for variant, extra in (
         (fold(sentence[::-1]), ()),
         (unleet(folded), ()),
+        (re.sub(r"(?<=[a-z])-(?=[a-z])", "", folded), ()),  # hy-phen-split words
         (fold(codecs.encode(sentence, "rot13")), ("encoded text",)),
         (decode_base64(sentence), ("encoded text",)),
     ):
@@ -567,16 +603,16 @@ def _signals(s: str) -> tuple[str, ...]:
     if _MARKER.search(s):
         found.add("marker")
     vocative = _VOCATIVE.search(s) or _NOTE_TO.search(s) or _HEADER_TO.search(s)
-    vocative = vocative or _JA_ADDRESS.search(s)
+    vocative = vocative or _CJK_ADDRESS.search(s)
     if vocative:
         found.add("addressed to an assistant")
     else:
         mention = _MENTION.search(s)
         if mention and not _LOOSE_ONLY.match(mention.group()):
             found.add("mentions an AI")
-    if _OVERRIDE.search(s) or _JA_OVERRIDE.search(s):
+    if _OVERRIDE.search(s) or _CJK_OVERRIDE.search(s):
         found.add("override")
-    if _ANSWER_ORDER.search(s) or _JA_ANSWER.search(s):
+    if _ANSWER_ORDER.search(s) or _CJK_ANSWER.search(s):
         found.add("instruction about answering")
     if _WHEN_ASKED.search(s):
         found.add("conditional on being asked")
