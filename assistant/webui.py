@@ -598,6 +598,16 @@ ProgressBar = Callable[..., Any]
 """Gradio's ``gr.Progress`` (called with a fraction or ``(done, total)``, ``desc``, ``unit``)."""
 
 
+EMPTY_QUESTION = "Ask a question: the question is empty."
+
+
+def user_error(message: str) -> Exception:
+    """A ``gr.Error`` for a visitor's mistake: shown to them, with no traceback in the log."""
+    import gradio as gr
+
+    return gr.Error(message, print_exception=False)
+
+
 def _no_progress(*_: Any, **__: Any) -> None:
     return None
 
@@ -620,7 +630,10 @@ def respond(
     """
     chat, turns = list(chat or []), list(turns or [])
     question = (question or "").strip()
-    if not question:
+    if not question:  # the CLI's message, as a notice; the chat and the boxes stay as they are
+        import gradio as gr
+
+        gr.Warning(EMPTY_QUESTION)
         yield (SKIP,) * 6
         return
     answer_no = sum(m["role"] == "assistant" for m in chat) + 1
@@ -841,21 +854,19 @@ def api_ask(
     assistant: Assistant, question: str, k: int | None = None, mode: str | None = None
 ) -> dict[str, Any]:
     """``/ask``: the answer as JSON (see :meth:`Answer.as_dict`); errors as ``gr.Error``."""
-    import gradio as gr
-
     modes = answer_modes(assistant.settings)
     if mode == "llm" and "llm" not in modes:
-        raise gr.Error(
+        raise user_error(
             "No language model is configured. Set ASSISTANT_LLM_BASE_URL (an OpenAI-compatible"
             " server) or ASSISTANT_LLM_GGUF (a local model file) and restart the app, or use"
             " mode 'extractive'."
         )
     if mode is not None and mode not in modes:
-        raise gr.Error(f"Unknown answer mode {mode!r}; choose one of {', '.join(modes)}.")
+        raise user_error(f"Unknown answer mode {mode!r}; choose one of {', '.join(modes)}.")
     try:
         answer = assistant.ask(question, mode=mode, k=int(k) if k is not None else None)
     except AssistantError as exc:
-        raise gr.Error(str(exc)) from None
+        raise user_error(str(exc)) from None
     return answer.as_dict()
 
 
@@ -876,9 +887,7 @@ def _ingest(assistant: Assistant, paths: Sequence[Path], progress: ProgressBar) 
             paths, progress=on_progress, on_wait=lambda why: progress(0, desc=why)
         )
     except AssistantError as exc:
-        import gradio as gr
-
-        raise gr.Error(str(exc)) from None
+        raise user_error(str(exc)) from None
 
 
 def _clamp_k(k: float | None) -> int:

@@ -326,10 +326,32 @@ def test_chat_streams_then_shows_the_answer_and_its_sources(tmp_path: Path) -> N
     assert 'data-answer="2"' in again[4]
 
 
-def test_a_blank_question_changes_nothing(tmp_path: Path) -> None:
+def test_a_blank_question_says_so_and_changes_nothing(tmp_path: Path) -> None:
     fake = FakeAssistant(tmp_path)
-    assert list(webui.respond(fake, "   ", [], [], "extractive", 5)) == [(webui.SKIP,) * 6]
+    chat = [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "A"}]
+    with pytest.warns(UserWarning, match=r"Ask a question: the question is empty\."):
+        steps = list(webui.respond(fake, "   ", chat, [], "extractive", 5))
+    assert steps == [(webui.SKIP,) * 6]  # the chat, its history and the boxes are kept
     assert fake.asked == []
+
+
+@pytest.mark.parametrize("question", ["", "   "])
+def test_a_blank_api_question_is_a_clear_error_without_a_traceback(
+    tmp_path: Path, question: str
+) -> None:
+    import gradio as gr
+
+    from assistant.api import check_question
+
+    fake = FakeAssistant(tmp_path)
+    fake.ask = lambda q, **kw: check_question(q)  # type: ignore[attr-defined]
+    with pytest.raises(gr.Error) as caught:
+        webui.api_ask(fake, question)  # type: ignore[arg-type]
+    assert caught.value.message == "Ask a question: the question is empty."
+    assert caught.value.print_exception is False
+    with pytest.raises(gr.Error) as caught:
+        webui.api_ask(fake, "Why?", mode="nonsense")  # type: ignore[arg-type]
+    assert caught.value.print_exception is False
 
 
 @pytest.mark.parametrize(
