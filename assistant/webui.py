@@ -36,7 +36,7 @@ from assistant.types import Answer, Citation, History
 from core.errors import AssistantError
 from core.settings import Settings
 from core.types import StoredDocument
-from ingest.loaders import SUPPORTED
+from ingest.loaders import SUPPORTED, unsupported_reason
 from ingest.report import IngestReport, Progress
 from ingest.watch import WatchStatus
 
@@ -487,7 +487,7 @@ def stage_uploads(
         name = safe_filename(src.name)
         suffix = Path(name).suffix.lower()
         if suffix not in SUPPORTED:
-            rejected.append((name, f"unsupported file type; use {', '.join(UPLOAD_SUFFIXES)}"))
+            rejected.append((name, unsupported_reason(suffix)))
             continue
         size_mb = src.stat().st_size / 1e6
         if size_mb > max_mb:
@@ -1005,7 +1005,8 @@ def build_app(
                     files = gr.File(
                         label=upload_label,
                         file_count="multiple",
-                        file_types=UPLOAD_SUFFIXES,
+                        # no file_types: the browser would drop other files unreported; the
+                        # handler refuses them by name in the report, as the folder ingest does
                         type="filepath",
                         elem_id="upload",
                     )

@@ -21,6 +21,11 @@ PDF_SUFFIXES = {".pdf"}
 SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
 
 
+def unsupported_reason(suffix: str) -> str:
+    """Why a file of type ``suffix`` is not read, and what to use instead."""
+    return f"unsupported file type {suffix!r}; use .txt, .md, .html or .pdf"
+
+
 class LoadError(Exception):
     """A file that cannot be ingested; ``str()`` says why and what to do."""
 
@@ -55,7 +60,7 @@ def kind_of(path: Path, head: bytes) -> str:
         return "html"
     if suffix == "":
         return "text"
-    raise LoadError(f"unsupported file type {suffix!r}; use .txt, .md, .html or .pdf")
+    raise LoadError(unsupported_reason(suffix))
 
 
 # -- text ------------------------------------------------------------------------------------

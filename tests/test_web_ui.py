@@ -424,6 +424,25 @@ def test_add_uploads_stages_and_ingests(tmp_path: Path) -> None:
     assert calls  # the progress bar was driven
 
 
+def test_an_unsupported_upload_is_reported_as_failed_with_the_folder_ingests_reason(
+    tmp_path: Path,
+) -> None:
+    fake = FakeAssistant(tmp_path / "index")
+    incoming = tmp_path / "in"
+    incoming.mkdir()
+    (incoming / "story.txt").write_text("News.")
+    (incoming / "notes.docx").write_bytes(b"PK\x03\x04")
+    report, *_ = webui.add_uploads(fake, [str(p) for p in sorted(incoming.iterdir())])
+    assert fake.ingested == [[webui.upload_area(fake.settings) / "story.txt"]]
+    shown = _visible(report)
+    assert "Added 1" in shown and "failed 1" in shown
+    assert "notes.docx: unsupported file type '.docx'; use .txt, .md, .html or .pdf" in shown
+    # the upload box lets every file through, so none is dropped before the handler sees it
+    app = webui.build_app(fake, tmp_path / "articles")
+    (upload,) = [b for b in app.blocks.values() if getattr(b, "elem_id", None) == "upload"]
+    assert upload.file_types is None
+
+
 def test_rescan_of_a_missing_folder_says_so(tmp_path: Path) -> None:
     report, *_ = webui.rescan(FakeAssistant(tmp_path), tmp_path / "nowhere")
     assert "does not exist" in report
