@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.topics import Topic
 from assistant.types import Answer, Citation, History
+from core.dates import parse_date
 from core.errors import AssistantError
 from core.settings import Settings
 from core.types import StoredDocument
@@ -599,6 +600,26 @@ ProgressBar = Callable[..., Any]
 
 
 EMPTY_QUESTION = "Ask a question: the question is empty."
+QUESTION_PLACEHOLDER = "Ask about your articles…"
+DATE_FIELDS = ("Published from", "Published until")
+"""The date boxes' labels, which their messages name."""
+
+
+def date_problem(since: str | None, until: str | None) -> str | None:
+    """What is wrong with the date boxes, naming the box as the page does; ``None`` if nothing.
+
+    >>> date_problem("2023-13-45", "")
+    "Published from: '2023-13-45' is not a date; write it as YYYY-MM-DD, for example 2023-01-05."
+    >>> date_problem(" 2023-01-05 ", None) is None
+    True
+    """
+    for label, value in zip(DATE_FIELDS, (since, until), strict=True):
+        value = (value or "").strip()
+        if value and parse_date(value) is None:
+            return (
+                f"{label}: {value!r} is not a date; write it as YYYY-MM-DD, for example 2023-01-05."
+            )
+    return None
 
 
 def user_error(message: str) -> Exception:
@@ -634,6 +655,13 @@ def respond(
         import gradio as gr
 
         gr.Warning(EMPTY_QUESTION)
+        yield (SKIP,) * 6
+        return
+    problem = date_problem(since, until)
+    if problem:  # said at once, the question kept in its box to ask again
+        import gradio as gr
+
+        gr.Warning(problem)
         yield (SKIP,) * 6
         return
     answer_no = sum(m["role"] == "assistant" for m in chat) + 1
@@ -955,7 +983,7 @@ def build_app(
                     with gr.Row():
                         question = gr.Textbox(
                             show_label=False,
-                            placeholder="Your question, e.g. Why does Haftar target the DMSC?",
+                            placeholder=QUESTION_PLACEHOLDER,
                             scale=5,
                             elem_id="question",
                             max_lines=4,
@@ -981,13 +1009,13 @@ def build_app(
                         )
                     with gr.Row():
                         since = gr.Textbox(
-                            label="Published from",
+                            label=DATE_FIELDS[0],
                             placeholder="YYYY-MM-DD",
                             max_lines=1,
                             elem_id="since",
                         )
                         until = gr.Textbox(
-                            label="Published until",
+                            label=DATE_FIELDS[1],
                             placeholder="YYYY-MM-DD",
                             max_lines=1,
                             elem_id="until",

@@ -584,6 +584,25 @@ def test_respond_passes_the_date_range(tmp_path: Path) -> None:
     assert fake.options[-1]["since"] is None
 
 
+@pytest.mark.parametrize(
+    ("since", "until", "field"),
+    [("2023-13-45", "", "Published from"), ("2023-01-01", "soon", "Published until")],
+)
+def test_a_bad_date_names_the_box_and_keeps_the_question(
+    tmp_path: Path, since: str, until: str, field: str
+) -> None:
+    fake = FakeAssistant(tmp_path)
+    with pytest.warns(UserWarning, match=f"^{field}: '.+' is not a date; write it as YYYY-MM-DD"):
+        steps = list(webui.respond(fake, "Why?", [], [], "extractive", 5, since, until))
+    assert steps == [(webui.SKIP,) * 6] and fake.asked == []  # the question stays in its box
+
+
+def test_the_question_box_suggests_no_particular_story(tmp_path: Path) -> None:
+    app = webui.build_app(FakeAssistant(tmp_path), tmp_path / "articles")
+    (box,) = [b for b in app.blocks.values() if getattr(b, "elem_id", None) == "question"]
+    assert box.placeholder == "Ask about your articles…"
+
+
 def test_watch_status_and_the_table_following_the_index(tmp_path: Path) -> None:
     from types import SimpleNamespace
 
