@@ -277,7 +277,7 @@ def print_answer(console: Console, answer: Answer) -> None:
         where += f"{c.source}, chars {c.start}-{c.end}"
         where += f", page {c.page})" if c.page is not None else ")"
         console.print(f"  [bold cyan][{c.n}][/bold cyan] [dim]{escape(where)}[/dim]")
-        console.print(f"      “{escape(' '.join(c.quote.split()))}”", highlight=False)
+        console.print(f"      {escape(quoted(c.quote))}", highlight=False)
     if answer.unsupported:
         console.print(f"  [dim]{len(answer.unsupported)} unsupported sentence(s) dropped[/dim]")
     if answer.notice:
@@ -341,6 +341,19 @@ def _chat(args: argparse.Namespace) -> int:
             del history[:-12]  # the last six exchanges are plenty of context
     finally:
         assistant.close()
+
+
+def quoted(text: str) -> str:
+    """``text`` on one line in quotation marks, unless it opens with one (a quote that
+    starts with a quotation is not marked twice).
+
+    >>> quoted("He left."), quoted("“I am sure,” he said."), quoted('"Go," she said.')
+    ('“He left.”', '“I am sure,” he said.', '"Go," she said.')
+    """
+    line = " ".join(text.split())
+    if line[:1] in "“\"'‘«":
+        return line
+    return f"“{line}”"
 
 
 if __name__ == "__main__":

@@ -75,19 +75,30 @@ _NEEDS_ANTECEDENT = {
     "he", "she", "it", "they", "them", "him", "his", "her", "its", "their", "this", "these",
     "those", "that", "such", "the latter", "the former",
 }  # fmt: skip
+_POINTING_BACK = re.compile(
+    r"\b(?:in|of|at|from|on|during|after|before|since|by|for|with|about) "
+    r"(?:that|this|these|those|the same) [a-z]+"
+)
+"""A demonstrative phrase early in a sentence ("The death toll in that storm was ...") names
+something the previous sentence introduced, as a leading pronoun does."""
 
 
 def needs_previous(sentence: str) -> bool:
-    """Whether a sentence opens with a pronoun that points back to the one before.
+    """Whether a sentence opens with a pronoun, or an early phrase such as "in that storm", that
+    points back to the one before.
 
     >>> needs_previous("In any event he considers them terrorists."), needs_previous("Haftar left.")
     (True, False)
+    >>> needs_previous("The death toll in that storm was 23 people.")
+    True
     """
     rest = _CONNECTORS.sub("", sentence.strip(" \"'“”")).lower()
-    words = re.findall(r"[a-z]+", rest)[:4]
+    words = re.findall(r"[a-z]+", rest)
     if not words:
         return False
-    return words[0] in _NEEDS_ANTECEDENT or any(w in ("they", "them") for w in words[1:])
+    if words[0] in _NEEDS_ANTECEDENT or any(w in ("they", "them") for w in words[1:4]):
+        return True
+    return _POINTING_BACK.search(" ".join(words[:7])) is not None
 
 
 def scoring_texts(sentences: Sequence[Sentence]) -> list[str]:
