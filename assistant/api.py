@@ -265,7 +265,7 @@ class Assistant:
 
             topics = self.topics(sources)
             docs = {t.central: d for t in topics if (d := self.document(t.central))}
-            answer = overview(topics, docs)
+            answer = overview(topics, docs, total=self.topic_articles(sources))
         elif request.kind == "article":
             doc = self._article(request, sources, excluded)
             answer = summaries.summarize_article(doc, self._extractive.vectors, request.length)
@@ -308,6 +308,11 @@ class Assistant:
             return
         yield answer.text
         yield answer
+
+    def topic_articles(self, sources: Sequence[str] | None = None) -> int:
+        """How many articles :meth:`topics` groups (those in no topic included)."""
+        self.topics(sources)
+        return len(self._topics[0][1]) if self._topics is not None else 0
 
     def topics(self, sources: Sequence[str] | None = None) -> list[Any]:
         """The collection's topics (:class:`assistant.topics.Topic`), largest first; only of

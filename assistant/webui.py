@@ -718,10 +718,16 @@ def topic_choices(topics: Sequence[Topic]) -> list[tuple[str, str]]:
 def topics_panel(assistant: Assistant) -> dict[str, Any]:
     """The topics the indexed articles fall into, largest first. Output: the topics list."""
     try:
-        topics = assistant.topics() if assistant.documents() else []
+        any_articles = bool(assistant.documents())
+        topics = assistant.topics() if any_articles else []
     except AssistantError:
-        topics = []
-    label = f"Topics ({len(topics)})" if topics else "Topics (none yet: add articles)"
+        any_articles, topics = False, []
+    if topics:
+        label = f"Topics ({len(topics)})"
+    elif any_articles:
+        label = "Topics (none: no two articles are on the same story)"
+    else:
+        label = "Topics (none yet: add articles)"
     return update(choices=topic_choices(topics), value=None, label=label)
 
 

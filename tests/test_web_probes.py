@@ -537,9 +537,23 @@ def test_markup_in_documents_reaches_the_chat_and_sources_as_text(
 def test_the_topics_panel_lists_the_articles_topics(
     server: Server, hostile_documents: list[str]
 ) -> None:
+    # the hostile articles are each on a subject of their own: two reports of one story group
+    refs = []
+    for i, day in enumerate(("Monday", "Tuesday")):
+        name = f"kessford-ferry-{i}.txt"
+        text = (
+            f"Kessford ferry crews strike for a {day.lower()} in a row\n\nKessford ferry crews "
+            f"walked out again on {day}, and the Kessford ferry strike left harbour commuters "
+            "waiting for the ferry as the crews' union demanded higher ferry pay.\n"
+        )
+        status, body = _upload(server.port, [(name, text.encode())])
+        assert status == 200, body
+        refs.append(_file_data(json.loads(body)[0], name))
+    _event(server.port, "add_uploads", [refs, "", "newest", 1])
     result = _event(server.port, "topics_panel", [])
     panel = result["output"]["data"][0]  # a Radio update, with the choices
     assert panel["label"].startswith("Topics (") and panel["choices"]
+    assert any("Kessford ferry" in label and "2 articles" in label for label, _ in panel["choices"])
     for label, question in panel["choices"]:
         assert question.startswith("Tell me about ") and " · " in label
 

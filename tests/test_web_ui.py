@@ -576,6 +576,13 @@ def test_topics_panel_of_an_empty_index(tmp_path: Path) -> None:
     assert panel["choices"] == [] and "none yet" in panel["label"]
 
 
+def test_topics_panel_when_no_two_articles_group(tmp_path: Path) -> None:
+    fake = FakeAssistant(tmp_path)
+    fake.topics = lambda: []  # type: ignore[method-assign]
+    panel = webui.topics_panel(fake)
+    assert panel["choices"] == [] and "no two articles" in panel["label"]
+
+
 def test_respond_passes_the_date_range(tmp_path: Path) -> None:
     fake = FakeAssistant(tmp_path)
     list(webui.respond(fake, "Why?", [], [], "extractive", 5, " 2023-01-01 ", ""))
