@@ -879,6 +879,18 @@ def release_document(
     return (message_html(note), *browse_documents(assistant, query, sort, page))
 
 
+def flag_buttons(assistant: Assistant, key: str | None = None) -> tuple[Any, ...]:
+    """Release and Quarantine again, shown only when they have something to act on: for the
+    chosen flagged document, the one that applies to it; with no flagged document chosen, each
+    one while some flagged document is in its state. Outputs: (release, quarantine again)."""
+    docs = assistant.documents()
+    chosen = next((d for d in docs if d.risk and doc_key(d.source) == key), None)
+    flagged = [chosen] if chosen is not None else [d for d in docs if d.risk]
+    release = any(not d.released for d in flagged)
+    again = any(d.released for d in flagged)
+    return update(visible=release), update(visible=again)
+
+
 def answer_modes(settings: Settings) -> list[str]:
     """The answer modes this installation offers: "llm" only when a model is configured."""
     return ["extractive", "llm"] if settings.llm_configured else ["extractive"]
@@ -1078,10 +1090,13 @@ def build_app(
                         choose = gr.Dropdown([], label="Document", scale=3, elem_id="doc-choice")
                         drop = gr.Button("Remove", variant="stop", scale=1, elem_id="remove")
                     with gr.Row():
+                        # shown by flag_buttons when something is flagged
                         release = gr.Button(
-                            "Release (use in answers)", size="sm", elem_id="release"
+                            "Release (use in answers)", size="sm", elem_id="release", visible=False
                         )
-                        unrelease = gr.Button("Quarantine again", size="sm", elem_id="unrelease")
+                        unrelease = gr.Button(
+                            "Quarantine again", size="sm", elem_id="unrelease", visible=False
+                        )
 
         # Answers share one concurrency group with /ask (the queue's default limit); index
         # writes run one at a time. UI events stay out of the API docs: /ask is the API.
@@ -1165,6 +1180,16 @@ def build_app(
                 api_name=name,
                 **index_writes,
             )
+
+        # Whenever the table, the choice or a report changes (uploads, re-scans, the watcher).
+        gr.on(
+            [app.load, docs_list.change, choose.change, report.change, watching.change],
+            _bind(flag_buttons, assistant),
+            [choose],
+            [release, unrelease],
+            show_progress="hidden",
+            **private,
+        )
 
         def ask(question: str, k: int | None = None, mode: str | None = None) -> dict[str, Any]:
             """Answer a question from the indexed articles.

@@ -505,6 +505,31 @@ def test_release_and_quarantine_again_from_the_documents_tab(tmp_path: Path) -> 
     assert "Choose a flagged document" in report
 
 
+def test_release_buttons_show_only_when_something_is_flagged(tmp_path: Path) -> None:
+    fake = FakeAssistant(tmp_path)
+    plain = StoredDocument("/srv/a.txt", "A", "")
+    released = replace(FLAGGED, source="/srv/ok.txt", released=True)
+
+    def shown(key: str | None = None) -> tuple[bool, bool]:
+        release, again = webui.flag_buttons(fake, key)
+        return release["visible"], again["visible"]
+
+    fake.docs = [plain]
+    assert shown() == (False, False) and shown(doc_key(plain.source)) == (False, False)
+    fake.docs = [plain, FLAGGED]
+    assert shown() == (True, False)
+    fake.docs = [plain, FLAGGED, released]
+    assert shown() == (True, True)
+    assert shown(doc_key(FLAGGED.source)) == (True, False)  # what applies to the chosen one
+    assert shown(doc_key(released.source)) == (False, True)
+    assert shown(doc_key(plain.source)) == (True, True)  # not flagged: as with none chosen
+    app = webui.build_app(fake, tmp_path / "articles")
+    buttons = [
+        b for b in app.blocks.values() if getattr(b, "elem_id", None) in ("release", "unrelease")
+    ]
+    assert len(buttons) == 2 and not any(b.visible for b in buttons)  # until the page loads
+
+
 def test_the_ingest_report_lists_flagged_documents() -> None:
     report = IngestReport(added=2, flagged=[("/srv/x/bad.txt", FLAGGED.risk)])
     out = report_html(report)
