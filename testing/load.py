@@ -141,7 +141,9 @@ def running_app(
     write_corpus(articles)
     data_dir = base / "index"
     port = free_port()
-    web = {"concurrency_limit": concurrency_limit, "max_queue": max_queue}
+    # No folder watcher: the load test's own re-scan is the ingest under test (the watcher's
+    # arrivals under load are tests/test_watch.py's and benchmarks/arrival.py's).
+    web = {"concurrency_limit": concurrency_limit, "max_queue": max_queue, "watch": False}
     env = app_env(data_dir, port, {"ASSISTANT_WEB": json.dumps(web)})
     log = base / "server.log"
     with open(log, "wb") as out:
