@@ -44,7 +44,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from benchmarks.run import build_corpus, build_reused_index  # noqa: E402
 from testing.corpus import generate, sample_questions  # noqa: E402
-from testing.stats import percentile  # noqa: E402
+from testing.stats import percentile, run_record  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 WORK = ROOT / "benchmarks" / "corpora" / "arrival"
@@ -241,13 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         "method": __doc__,
         "sizes": results,
         "target": {"landing_to_answerable_s": ("<=", 2.0), "failed_or_mixed": ("==", 0)},
-        "machine": {
-            "cpus": os.cpu_count(),
-            "load_average_before": load_before,
-            "load_average_after": [round(x, 2) for x in os.getloadavg()],
-        },
-        "seconds": round(time.perf_counter() - started, 1),
-        "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        **run_record(load_before, started),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=2) + "\n")

@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from core.text import split_sentences  # noqa: E402
 from core.types import StoredDocument  # noqa: E402
+from testing.stats import run_record  # noqa: E402
 from vectorstore.docstore import DocStore  # noqa: E402
 from vectorstore.keywords import KeywordChunk  # noqa: E402
 
@@ -239,13 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         "questions": len(questions),
         "sizes": sizes,
         "target": {"search_p50_ms_at_100k": ("<=", 30.0)},
-        "machine": {
-            "cpus": os.cpu_count(),
-            "load_average_before": load_before,
-            "load_average_after": [round(x, 2) for x in os.getloadavg()],
-        },
-        "seconds": round(time.perf_counter() - started, 1),
-        "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        **run_record(load_before, started),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Sequence
+from typing import Any
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -34,4 +37,18 @@ def latency(seconds: Sequence[float]) -> dict[str, float]:
         "p50_ms": round(percentile(ms, 50), 1),
         "p95_ms": round(percentile(ms, 95), 1),
         "max_ms": round(max(ms), 1) if ms else float("nan"),
+    }
+
+
+def run_record(load_before: Sequence[float], started: float) -> dict[str, Any]:
+    """Where and when a benchmark ran: cores, load average before and after, its wall time
+    (from ``started``, a ``time.perf_counter()``) and the finishing time in UTC."""
+    return {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_average_before": list(load_before),
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        },
+        "seconds": round(time.perf_counter() - started, 1),
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
