@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from core.types import StoredDocument
 from vectorstore import keywords
@@ -141,12 +141,17 @@ class DocStore:
         return sum(len(g) for g in by_source.values())
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def _tx(
+        self, counter: Literal["generation", "releases"] = "generation"
+    ) -> Iterator[sqlite3.Connection]:
+        """One write transaction that also bumps ``counter``: the ``generation`` when indexed
+        contents change, ``releases`` when only flags or releases do (readers key their
+        quarantine list on both)."""
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             yield self._conn
             self._conn.execute(
-                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"
+                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = ?", (counter,)
             )
             self._conn.execute("COMMIT")
         except BaseException:
@@ -205,21 +210,12 @@ class DocStore:
 
     def set_released(self, source: str, released: bool) -> bool:
         """Allow (or stop allowing) a flagged document as evidence; False if it is unknown."""
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            cur = self._conn.execute(
+        # Not the generation: the indexed contents did not change.
+        with self._tx("releases") as db:
+            cur = db.execute(
                 "UPDATE documents SET released = ? WHERE source = ? AND status = 'done'",
                 (int(released), source),
             )
-            # Not the generation: the indexed contents did not change. Readers key their
-            # quarantine list on both.
-            self._conn.execute(
-                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'releases'"
-            )
-            self._conn.execute("COMMIT")
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
         return cur.rowcount > 0
 
     def quarantined(self) -> list[str]:
@@ -257,24 +253,16 @@ class DocStore:
             reasons = tuple(reasons_of(text))
             if json.dumps(list(reasons)) != stored:
                 changed.append((source, reasons))
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            self._conn.executemany(
+        with self._tx("releases") as db:
+            db.executemany(
                 "UPDATE documents SET risk = ?, released = 0 WHERE source = ?",
                 [(json.dumps(list(r)), s) for s, r in changed],
             )
-            self._conn.execute(
+            db.execute(
                 "INSERT INTO meta VALUES ('risk_rules', ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (rules,),
             )
-            self._conn.execute(
-                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'releases'"
-            )
-            self._conn.execute("COMMIT")
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
         return [(s, r) for s, r in changed if r]
 
     def _releases(self) -> int:
