@@ -232,10 +232,31 @@ class ExtractiveAnswerer:
         if model is not None:
             # A sentence carries its article's recency prior (0 unless the question asks about
             # recent news), as its passage did in the reranking.
-            logits = model.score(query, texts)
+            logits = self._cross_logits(model, question, query, sentences, sims, texts)
             recency = [passages[s.passage].recency for s in sentences]
             cross = [float(x) + r for x, r in zip(logits, recency, strict=True)]
         return sentences, score_sentences(question, query, sentences, sims, cross)
+
+    @staticmethod
+    def _cross_logits(
+        model: Any,
+        question: str,
+        query: str,
+        sentences: Sequence[Sentence],
+        sims: Sequence[float],
+        texts: Sequence[str],
+    ) -> list[float]:
+        """The cross-encoder's logits for the cheap signals' best ``TUNING.cross_sentences``
+        sentences; :attr:`~assistant.tuning.Tuning.cross_floor` for the others."""
+        wanted = range(len(sentences))
+        if len(sentences) > TUNING.cross_sentences:
+            cheap = score_sentences(question, query, sentences, sims)
+            position = {id(s): i for i, s in enumerate(sentences)}
+            wanted = sorted(position[id(s.sentence)] for s in cheap[: TUNING.cross_sentences])
+        logits = [TUNING.cross_floor] * len(sentences)
+        for i, logit in zip(wanted, model.score(query, [texts[i] for i in wanted]), strict=True):
+            logits[i] = float(logit)
+        return logits
 
     def evidence(
         self, question: str, passages: Sequence[Passage], history: History | None = None

@@ -53,27 +53,29 @@ SCORE_ONLY_THRESHOLD = 0.292
 (answerable min 0.298, unanswerable 26 of 29 at most 0.286)."""
 
 REFUSAL = RefusalModel(
-    w_score=4.277, w_cross=0.507, bias=-2.453, score_only_threshold=SCORE_ONLY_THRESHOLD
+    w_score=4.105, w_cross=0.525, bias=-2.353, score_only_threshold=SCORE_ONLY_THRESHOLD
 )
 """Fitted 2026-12-02 by ``python benchmarks/answers.py`` (logistic regression, C=10, classes
 unweighted) on 119 cases with a logit: news-dev (46), derna-dev (6) and
 tests/extra_questions.jsonl (67); the 4 "stand for" questions have none and use the threshold.
-Signals with the cross-encoder at its defaults (8 candidates, 192 word pieces):
+Signals with the cross-encoder at its defaults (6 candidates of 128 word pieces, the best 10
+sentences read):
 
 ============================  ====  ===============================  =====================
 set, class                    n     score median (min-max)           logit median (min-max)
 ============================  ====  ===============================  =====================
-news-dev answerable           30    0.80 (0.35-0.88)                 6.3 (-1.1-9.7)
-news-dev unanswerable         16    0.26 (0.14-0.76)                 -3.1 (-6.8-5.6)
-seed answerable               44    0.75 (0.35-0.92)                 5.5 (-0.4-9.6)
-seed unanswerable             29    0.12 (0.01-0.43)                 -7.4 (-11.2-2.9)
+news-dev answerable           30    0.79 (0.36-0.88)                 6.1 (-0.9-9.7)
+news-dev unanswerable         16    0.25 (0.14-0.74)                 -3.2 (-7.6-5.6)
+seed answerable               44    0.74 (0.34-0.92)                 5.4 (-0.6-9.7)
+seed unanswerable             29    0.12 (0.01-0.43)                 -8.5 (-11.0-2.7)
 ============================  ====  ===============================  =====================
 
 Leave-one-out (each case decided by the model fitted without it): news-dev keeps 29/30
-answerable and refuses 13/16; derna-dev 6/6 and 1/1; the extra seed questions 41/42 and 25/28.
+answerable and refuses 13/16; derna-dev 6/6 and 1/1; the extra seed questions 40/42 and 25/28.
 In-sample misses: news-dev "the House voted on a speaker this week" (score 0.35) is refused;
 three news-dev questions about events of the week whose articles hold a close, older event are
-answered; on the seed article "Are there US troops in Libya?" is refused and "How many people
+answered; on the seed article "Are there US troops in Libya?" and "What damage did the air
+strikes cause?" are refused and "How many people
 have died in the siege?" answered. Balanced class weights or C=1 refused 3-5 more seed
 questions for at most one more news-dev refusal. ``tests/test_refusal.py`` re-derives these
 constants from benchmarks/results/answers.json."""

@@ -52,6 +52,14 @@ class Tuning:
     """Only the sentences of the best reranked passages are read by the cross-encoder: the best
     three hold the answer sentence as often as the best five (news-dev: 25 of 30 in the best
     three sentences either way) for 60 % of the model's time."""
+    cross_sentences: int = 10
+    """Of those, only the sentences ranked best by the cheap signals (similarity, overlap,
+    form) are read by the cross-encoder; the rest get :attr:`cross_floor`. A cascade: the
+    cheap ranking holds the answer in its best ten as the full pass does (news-dev) for about
+    half of the sentence pass's time."""
+    cross_floor: float = -11.0
+    """The logit given to sentences the cross-encoder does not read: what it gives unrelated
+    text."""
     type_gate: Mapping[str, float] = field(default_factory=_gates)
     """How much a sentence without the wanted form loses: strict for dates, numbers and
     reasons, mild for names, places and definitions (news is full of both)."""

@@ -37,7 +37,9 @@ KNOWN_MISSES = {
     # (assistant/refusal.py): its figures include them. Kept in the file so that the misses stay
     # visible in the measurement.
     "x-u11": "How many people have died in the siege of Derna?",  # answered with the injured
-    "p-a08": "Are there US troops in Libya?",  # refused: score 0.41, logit -0.4
+    "p-a08": "Are there US troops in Libya?",  # refused: score 0.40, logit -0.6
+    # refused: the houses sentence is not among the best 10 the cross-encoder reads (logit 0.2)
+    "x-a02": "What damage did the air strikes cause?",
 }
 
 
