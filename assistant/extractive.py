@@ -248,7 +248,7 @@ class ExtractiveAnswerer:
     ) -> list[float]:
         """The cross-encoder's logits for the cheap signals' best ``TUNING.cross_sentences``
         sentences; :attr:`~assistant.tuning.Tuning.cross_floor` for the others."""
-        wanted = range(len(sentences))
+        wanted: list[int] = list(range(len(sentences)))
         if len(sentences) > TUNING.cross_sentences:
             cheap = score_sentences(question, query, sentences, sims)
             position = {id(s): i for i, s in enumerate(sentences)}
