@@ -75,7 +75,6 @@ answerable and refuses 13/16; derna-dev 6/6 and 1/1; the extra seed questions 40
 In-sample misses: news-dev "the House voted on a speaker this week" (score 0.35) is refused;
 three news-dev questions about events of the week whose articles hold a close, older event are
 answered; on the seed article "Are there US troops in Libya?" and "What damage did the air
-strikes cause?" are refused and "How many people
-have died in the siege?" answered. Balanced class weights or C=1 refused 3-5 more seed
-questions for at most one more news-dev refusal. ``tests/test_refusal.py`` re-derives these
-constants from benchmarks/results/answers.json."""
+strikes cause?" are refused and "How many people have died in the siege?" answered. Balanced
+class weights or C=1 refused 3-5 more seed questions for at most one more news-dev refusal.
+``tests/test_refusal.py`` re-derives these constants from benchmarks/results/answers.json."""

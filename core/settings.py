@@ -62,7 +62,7 @@ class RerankSettings(_Section):
     max_tokens: int = Field(128, ge=32, le=512)
     """Word pieces per (question, text) pair; the text is cut, never the question. 6 x 128
     measured as good as 8 x 192 on news-dev (26 and 25 of 30 answered, 13 of 16 refused
-    either way) for 45 % of the passage pass's time (benchmarks/README.md)."""
+    either way), 430 -> 292 ms p50 (README, Evaluation and benchmarks)."""
     batch_size: int = Field(4, ge=1, le=256)
     threads: int = Field(0, ge=0, le=64)
     """ONNX Runtime intra-op threads; 0 means one per core."""
