@@ -38,6 +38,7 @@ from ingest.chunking import ChunkLimits, chunk_spans
 from ingest.loaders import Article, LoadError, kind_of, load_file
 from ingest.report import IngestReport, Progress
 from ingest.risk import RULES_VERSION, assess
+from ingest.risk_model import assessment_version, scorer_for
 from vectorstore.index import Index
 from vectorstore.model_files import default_model_path, model_max_tokens, model_tokenizer
 
@@ -298,9 +299,11 @@ def _run(
     roots: list[Path], index: Index, settings: Settings, report: IngestReport, progress: ProgressFn
 ) -> None:
     salt = settings_fingerprint(settings)
-    # Documents stored under older assessment rules are assessed again (text only, no embedding;
-    # on a new index this only records the rules' version).
-    reassessed = index.docs.reassess(lambda text: assess(text).reasons, RULES_VERSION)
+    # Documents stored under older assessment rules or model are assessed again (their text: no
+    # chunk is embedded again; on a new index this only records the version).
+    learned = scorer_for(settings.embedding.model, lambda texts: index.embeddings.encode(texts))
+    version = assessment_version(RULES_VERSION, learned)
+    reassessed = index.docs.reassess(lambda text: assess(text, learned=learned).reasons, version)
     states = index.docs.states()
     found = list(discover([r for r in roots if r.exists() or r.is_symlink()]))
     for root in roots:
@@ -347,7 +350,7 @@ def _run(
                 len(chunks),
                 url=a.url,
                 outlet=a.outlet,
-                risk=assess(a.text).reasons,
+                risk=assess(a.text, learned=learned).reasons,
             )
             for a, fp, chunks in batch
         ]
