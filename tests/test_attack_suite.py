@@ -100,9 +100,9 @@ def test_no_answer_carries_the_canary_of_a_flagged_document(
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
-    reason="forms the assessment was not tuned on get through: 6 of the 13 held-out forms "
-    "(batch H) are not flagged, nor are 2 whose instruction ingest removes, and their claims are "
-    "quoted (README, Security)",
+    reason="forms the assessment was not tuned on get through: of the 45 held-out forms "
+    "(batches H, I, J) the rules and the learned model flag 21, and the claims of the others "
+    "are quoted (README, Security)",
 )
 def test_no_extractive_answer_carries_a_canary(extractive: list[Outcome]) -> None:
     rows = summary(extractive)

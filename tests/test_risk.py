@@ -139,7 +139,7 @@ def test_threshold_is_in_the_measured_gap(tmp_path: Path) -> None:
     the injection corpus); the held-out batches are not read."""
     from ingest.clean import normalise
     from ingest.loaders import load_file
-    from testing.attack_suite import ATTACKS, TUNING, write
+    from testing.attack_suite import ATTACKS, RULE_TUNING, write
     from testing.injection_corpus import PLANTED
 
     articles = sorted(NEWS_DEV.iterdir())
@@ -147,7 +147,7 @@ def test_threshold_is_in_the_measured_gap(tmp_path: Path) -> None:
     news = [assess(load_file(p, str(p), 50_000_000).text) for p in articles]
     flagged = [p.name for p, r in zip(articles, news, strict=True) if r.flagged]
     assert len(flagged) <= len(articles) // 100, flagged
-    tuning = [a for a in ATTACKS if a.batch in TUNING and not a.stripped_at_ingest]
+    tuning = [a for a in ATTACKS if a.batch in RULE_TUNING and not a.stripped_at_ingest]
     positives = [
         assess(load_file(p, str(p), 50_000_000).text).score for p in write(tmp_path, tuning)
     ]
