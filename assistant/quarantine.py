@@ -77,6 +77,6 @@ def notice(sources: Sequence[str]) -> str:
     else:
         what, were, them = f"{n} flagged documents that read", "were", "them"
     return (
-        f"{what} as instructions to an assistant {were} left out; release {them} in the "
-        f"Documents tab, or name {them} with --source, to use {them}."
+        f"{what} as instructions to an assistant {were} left out; to use {them}, release "
+        f"{them} in the Documents tab (`python -m assistant release`) or name {them} as a source."
     )

@@ -525,6 +525,7 @@ CSS = """
 #chat .bubble-wrap { margin-top: 34px; height: calc(100% - 34px); }
 sup.cite, span.cite { color: var(--color-accent); font-weight: 600; }
 sup.cite { font-size: 0.75em; margin-left: 1px; }
+span.notice { display: block; margin-top: 0.5em; font-size: 0.9em; opacity: 0.8; }
 .sources .source { border: 1px solid var(--border-color-primary); border-radius: 8px;
   padding: 8px 12px; margin-bottom: 10px; background: var(--background-fill-secondary); }
 .source-head { margin-bottom: 2px; }
@@ -694,6 +695,8 @@ def respond(
     copied = ""
     if answer is not None:
         reply = answer_html(answer.text)
+        if answer.notice:
+            reply += f'\n\n<span class="notice">{escape(answer.notice)}</span>'
         turns = [
             *turns,
             {"role": "user", "content": question},

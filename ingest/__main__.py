@@ -29,7 +29,7 @@ def summary_table(report: IngestReport, stats: dict[str, object]) -> Table:
         table.add_row(name, str(getattr(report, name)))
     table.add_row("failed", str(len(report.failed)), style="red" if report.failed else None)
     flagged = len(report.flagged)
-    table.add_row("flagged (quarantined)", str(flagged), style="yellow" if flagged else None)
+    table.add_row("newly flagged (quarantined)", str(flagged), style="yellow" if flagged else None)
     table.add_row("chunks written / removed", f"{report.chunks_added} / {report.chunks_deleted}")
     table.add_row("index now", f"{stats['documents']} documents, {stats['chunks']} chunks")
     table.add_row("time", f"{report.seconds:.1f} s")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -324,6 +325,18 @@ def test_chat_streams_then_shows_the_answer_and_its_sources(tmp_path: Path) -> N
     *_, again = webui.respond(fake, "And then?", chat, turns, "extractive", 5)
     assert fake.asked[-1] == ("And then?", turns)
     assert 'data-answer="2"' in again[4]
+
+
+def test_the_chat_says_when_a_flagged_document_was_left_out(tmp_path: Path) -> None:
+    class Quarantining(FakeAssistant):
+        def stream(self, question: str, history: Any = None, **kw: Any) -> Iterator[str | Answer]:
+            yield Answer("The articles don't say.", True, [], flagged_left_out=["/a/plant.txt"])
+
+    *_, last = webui.respond(Quarantining(tmp_path), "Who?", [], [], "extractive", 5)
+    shown = last[1][-1]["content"]
+    assert shown.startswith(webui.answer_html("The articles don't say."))
+    assert '<span class="notice">1 flagged document that reads as instructions' in shown
+    assert "release it in the Documents tab" in shown
 
 
 def test_a_blank_question_says_so_and_changes_nothing(tmp_path: Path) -> None:
