@@ -364,6 +364,7 @@ def test_refusal_signals_are_the_recorded_ones(sample_assistant: Any) -> None:
 
     recorded = json.loads((ROOT / "benchmarks" / "results" / "answers.json").read_text())
     answerer = sample_assistant.answerer("extractive")
+    logit_moves: list[float] = []
     for name, path in (("derna-dev", DEV_SET), ("extra", EXTRA)):
         rows = {r["id"]: r for r in recorded["cases"][name]}
         for case in load(path):
@@ -371,11 +372,21 @@ def test_refusal_signals_are_the_recorded_ones(sample_assistant: Any) -> None:
             passages = sample_assistant.retrieve(case["question"], history)
             s = signals(answerer.score(case["question"], passages, history)[1])
             row = rows[case["id"]]
-            assert s.score == pytest.approx(row["score"], abs=0.02), case["id"]
+            assert s.score == pytest.approx(row["score"], abs=CPU_SCORE_MOVE), case["id"]
             if row["cross"] is None:
                 assert s.cross is None, case["id"]
             else:
-                assert s.cross == pytest.approx(row["cross"], abs=0.3), case["id"]
+                assert s.cross is not None, case["id"]
+                logit_moves.append(abs(s.cross - row["cross"]))
+                assert logit_moves[-1] <= CPU_LOGIT_MOVE, case["id"]
+    assert sorted(logit_moves)[len(logit_moves) // 2] <= CPU_LOGIT_MEDIAN_MOVE
+
+
+CPU_SCORE_MOVE, CPU_LOGIT_MOVE, CPU_LOGIT_MEDIAN_MOVE = 0.03, 0.6, 0.2
+"""How far the seed sets' signals may move from the recorded ones: the int8 models' integer
+kernels differ by instruction set, so another CPU gives slightly other scores. Measured between
+the machine that recorded them and an AMD EPYC with AVX2: sentence score at most 0.018, cross-encoder
+logit at most 0.45 and 0.09 at the median. A change to the scoring itself moves most cases."""
 
 
 # -- with a cross-encoder (a fake: logits from shared words) -----------------------------------
