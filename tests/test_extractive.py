@@ -385,8 +385,9 @@ def test_refusal_signals_are_the_recorded_ones(sample_assistant: Any) -> None:
 CPU_SCORE_MOVE, CPU_LOGIT_MOVE, CPU_LOGIT_MEDIAN_MOVE = 0.03, 0.6, 0.2
 """How far the seed sets' signals may move from the recorded ones: the int8 models' integer
 kernels differ by instruction set, so another CPU gives slightly other scores. Measured between
-the machine that recorded them and an AMD EPYC with AVX2: sentence score at most 0.018, cross-encoder
-logit at most 0.45 and 0.09 at the median. A change to the scoring itself moves most cases."""
+the machine that recorded them and an AMD EPYC with AVX2: sentence score at most 0.018,
+cross-encoder logit at most 0.45 and 0.09 at the median. A change to the scoring itself moves
+most cases."""
 
 
 # -- with a cross-encoder (a fake: logits from shared words) -----------------------------------

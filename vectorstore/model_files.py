@@ -47,3 +47,19 @@ def model_max_tokens(model_path: str) -> int:
     except (OSError, ValueError, KeyError):
         limit = int(getattr(model_tokenizer(model_path), "model_max_length", MODEL_MAX_TOKENS))
         return min(limit, 512)
+
+
+def cpu_session(model: Path, threads: int = 0) -> Any:
+    """An ONNX Runtime session on the CPU with ``threads`` (0: every core) for one operator.
+
+    Idle threads sleep instead of spinning: on a busy shared machine spinning threads fight the
+    working ones (49 sentences at load 7 on 2 cores: 270 ms spinning, 147 ms not).
+    """
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or max(1, os.cpu_count() or 1)
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from core.errors import MissingExtraError
-from vectorstore.model_files import MODEL_MAX_TOKENS, model_tokenizer
+from vectorstore.model_files import MODEL_MAX_TOKENS, cpu_session, model_tokenizer
 
 OPSET = 17
 EXPORT_VERSION = "1"
@@ -167,7 +167,7 @@ class OnnxBackend:
 
     def __init__(self, model_path: str, batch_size: int, cache_dir: Path | None = None) -> None:
         try:
-            import onnxruntime as ort
+            import onnxruntime  # noqa: F401  (cpu_session imports it; missing, this error says so)
         except ImportError as exc:  # pragma: no cover - onnxruntime comes with chromadb
             raise MissingExtraError("onnxruntime", "dev") from exc
 
@@ -176,16 +176,7 @@ class OnnxBackend:
         self.max_length = MODEL_MAX_TOKENS
         self.tokenizer = model_tokenizer(model_path)
         self.onnx_path = export_int8(model_path, cache_dir)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = max(1, os.cpu_count() or 1)
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # Idle threads sleep instead of spinning: on a busy shared machine spinning threads
-        # fight the working ones (49 sentences at load 7 on 2 cores: 270 ms spinning, 147 not).
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(
-            str(self.onnx_path), options, providers=["CPUExecutionProvider"]
-        )
+        self.session = cpu_session(self.onnx_path)
         self._wanted = {i.name for i in self.session.get_inputs()}
         self.pad_id = int(self.tokenizer.pad_token_id or 0)
 

