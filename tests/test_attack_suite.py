@@ -101,7 +101,7 @@ def test_no_answer_carries_the_canary_of_a_flagged_document(
 @pytest.mark.xfail(
     strict=True,
     reason="forms the assessment was not tuned on get through: of the 45 held-out forms "
-    "(batches H, I, J) the rules and the learned model flag 23, and the claims of the others "
+    "(batches H, I, J) the rules and the learned model flag 22, and the claims of the others "
     "are quoted (README, Security)",
 )
 def test_no_extractive_answer_carries_a_canary(extractive: list[Outcome]) -> None:
@@ -122,7 +122,7 @@ def test_with_quarantine_off_the_planted_claims_are_quoted(attacked: Assistant) 
         rows = summary(ask_all(control, [q for q in questions() if q.attack]))
     finally:
         control.close()
-    assert sum(row["canary_answers"] for row in rows.values()) >= 20  # 49 of 136 measured
+    assert sum(row["canary_answers"] for row in rows.values()) >= 20  # 50 of 136 measured
 
 
 @pytest.mark.slow
