@@ -52,10 +52,15 @@ import numpy as np  # noqa: E402
 
 import testing.attack_suite as suite  # noqa: E402
 from core.settings import EmbeddingSettings  # noqa: E402
-from core.text import split_sentences  # noqa: E402
 from ingest.clean import normalise  # noqa: E402
 from ingest.loaders import load_file  # noqa: E402
-from ingest.risk import MODEL_MIN_WORDS, assess, model_text, score_signals, sentence_signals  # noqa: E402
+from ingest.risk import (  # noqa: E402
+    assess,
+    model_sentences,
+    model_text,
+    score_signals,
+    sentence_signals,
+)
 from ingest.risk_model import EMBEDDING, MODEL_FILE, SentenceRiskModel, stored_model  # noqa: E402
 from vectorstore.embeddings import SentenceEmbeddings  # noqa: E402
 
@@ -80,16 +85,16 @@ Doc = tuple[str, list[str]]
 
 
 def sentences(text: str) -> list[str]:
-    read = (model_text(text[s:e]) for s, e in split_sentences(text))
-    return [t for t in read if len(t.split()) >= MODEL_MIN_WORDS]
+    """The texts the model reads of ``text``, as :func:`ingest.risk.assess` reads them."""
+    return [t for _, _, t in model_sentences(text)]
 
 
 def instruction_sentences(text: str) -> list[str]:
-    out = []
-    for s, e in split_sentences(text):
-        if score_signals(sentence_signals(text[s:e])) >= POSITIVE_RULE_SCORE:
-            out.append(model_text(text[s:e]))
-    return [t for t in out if len(t.split()) >= MODEL_MIN_WORDS]
+    return [
+        t
+        for s, e, t in model_sentences(text)
+        if score_signals(sentence_signals(text[s:e])) >= POSITIVE_RULE_SCORE
+    ]
 
 
 def load(path: Path) -> str:
